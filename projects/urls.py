@@ -1,0 +1,10 @@
+from django.urls import path
+
+from projects import views
+
+app_name = "projects"
+
+urlpatterns = [
+    path("projects/", views.project_list, name="list"),
+    path("sprints/", views.sprint_list, name="sprints"),
+]

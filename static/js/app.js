@@ -1,0 +1,26 @@
+/* SupportPM behaviour that HTML attributes cannot express. No inline scripts: the CSP forbids them. */
+(function () {
+  "use strict";
+
+  // Messages dismiss themselves after a while; errors stay until closed.
+  function autoDismiss(root) {
+    root.querySelectorAll("[data-autodismiss]").forEach(function (el) {
+      if (el.dataset.dismissScheduled || el.classList.contains("alert-danger")) return;
+      el.dataset.dismissScheduled = "1";
+      window.setTimeout(function () { el.remove(); }, 6000);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { autoDismiss(document); });
+  document.addEventListener("htmx:afterSettle", function () { autoDismiss(document); });
+
+  // htmx does not swap 4xx responses by default; our 409/422 answers carry the
+  // form with its errors, so they are swapped like a success.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var status = event.detail.xhr.status;
+    if (status === 409 || status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+})();

@@ -1,0 +1,59 @@
+"""The JSON API under /api/ (OpenAPI document at /api/openapi.json)."""
+
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+from ninja.security import django_auth
+
+from teams.models import Membership, Team
+
+api = NinjaAPI(
+    title="SupportPM API",
+    version="1",
+    description="Read and write SupportPM data of the teams you belong to. Sign in with a session.",
+    auth=django_auth,
+    urls_namespace="api",
+)
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+class TeamOut(Schema):
+    slug: str
+    name: str
+    time_zone: str
+    role: str
+
+
+class MemberOut(Schema):
+    username: str
+    name: str
+    role: str
+    capacity: int
+    skills: list[str]
+
+
+@api.get("/teams", response={200: list[TeamOut], 401: ErrorOut}, summary="Teams you belong to")
+def list_teams(request: HttpRequest) -> list[dict[str, str]]:
+    return [
+        {"slug": t.slug, "name": t.name, "time_zone": t.time_zone, "role": t.my_role}
+        for t in Team.objects.with_role_of(request.user)
+    ]
+
+
+@api.get(
+    "/teams/{slug}/members",
+    response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut},
+    summary="Members of one of your teams",
+)
+def list_members(request: HttpRequest, slug: str) -> tuple[int, object]:
+    membership = Membership.objects.of_user_in_team(request.user, slug).first()
+    if membership is None:
+        return 404, {"detail": "No such team."}
+    members = Membership.objects.for_team_page(membership.team)
+    return 200, [
+        {"username": m.user.username, "name": m.user.display_name, "role": m.role, "capacity": m.capacity,
+         "skills": m.skills}
+        for m in members
+    ]

@@ -1,0 +1,25 @@
+"""The Celery application and its beat schedule.
+
+Every periodic job is one commented entry in ``app.conf.beat_schedule``; each
+task calls the same service functions as the web views do.
+"""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportpm.settings")
+
+app = Celery("supportpm")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.include = ["supportpm.tasks"]
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Liveness: beat sends, a worker records; /healthz reports how long ago.
+    "heartbeat": {
+        "task": "supportpm.tasks.record_heartbeat",
+        "schedule": 60.0,
+        "args": ("beat",),
+    },
+}

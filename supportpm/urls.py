@@ -1,0 +1,27 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from supportpm import views
+from supportpm.api import api
+from teams import views as team_views
+
+team_patterns = [
+    path("", include("tickets.urls")),
+    path("", include("projects.urls")),
+    path("", include("risks.urls")),
+    path("", include("teams.urls")),
+    path("dashboard/", views.dashboard, name="dashboard"),
+]
+
+urlpatterns = [
+    path("", team_views.home, name="home"),
+    path("t/<slug:team_slug>/", include(team_patterns)),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
+    path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("healthz", views.healthz, name="healthz"),
+]

@@ -1,0 +1,156 @@
+"""Teams, the people in them and each team's business calendar."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from teams.querysets import MembershipQuerySet, TeamQuerySet
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"“{value}” is not a known time zone (for example Europe/Berlin).")
+
+
+class User(AbstractUser):
+    """A person who signs in: agent, lead, manager or viewer, by membership."""
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def initials(self) -> str:
+        parts = [p for p in (self.first_name, self.last_name) if p]
+        if not parts:
+            return self.username[:2].upper()
+        return "".join(p[0] for p in parts).upper()
+
+
+class Team(models.Model):
+    """A support team. Its calendar (zone, weekly hours, holidays) drives SLA clocks."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    description = models.TextField(blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TeamQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tzinfo(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", "Manager"
+    LEAD = "lead", "Team lead"
+    AGENT = "agent", "Agent"
+    VIEWER = "viewer", "Viewer"
+
+
+class Membership(models.Model):
+    """A user's place in a team: role, sprint capacity and skills."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.AGENT)
+    capacity = models.PositiveSmallIntegerField(
+        default=20, help_text="Story points this person can take on in a 2-week sprint."
+    )
+    skills = models.JSONField(default=list, blank=True)
+    joined_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.CheckConstraint(
+                condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} ({self.get_role_display()})"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+MINUTES_PER_DAY = 24 * 60
+
+
+class WorkingHours(models.Model):
+    """One interval of working time on a weekday, in the team's time zone.
+
+    Minutes from local midnight: 540-1020 is 09:00-17:00; an end of 1440 is
+    midnight. Hours across midnight are two intervals on consecutive days.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_minute = models.PositiveSmallIntegerField()
+    end_minute = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["team", "weekday", "start_minute"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="working_hours_weekday_valid"),
+            models.CheckConstraint(
+                condition=Q(start_minute__lt=models.F("end_minute")) & Q(end_minute__lte=MINUTES_PER_DAY),
+                name="working_hours_interval_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.start_label}–{self.end_label}"
+
+    @staticmethod
+    def _label(minute: int) -> str:
+        return f"{minute // 60:02d}:{minute % 60:02d}"
+
+    @property
+    def start_label(self) -> str:
+        return self._label(self.start_minute)
+
+    @property
+    def end_label(self) -> str:
+        return self._label(self.end_minute)
+
+
+class Holiday(models.Model):
+    """A day without working hours for the team (whole day, local date)."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="holidays")
+    date = models.DateField()
+    name = models.CharField(max_length=120)
+
+    class Meta:
+        ordering = ["team", "date"]
+        constraints = [models.UniqueConstraint(fields=["team", "date"], name="holiday_unique_team_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"

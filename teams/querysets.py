@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+
+class TeamQuerySet(models.QuerySet[Any]):
+    def visible_to(self, user: Any) -> TeamQuerySet:
+        """Teams the user belongs to: the only teams anyone may see."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(memberships__user=user)
+
+    def with_role_of(self, user: Any) -> TeamQuerySet:
+        """Visible teams annotated with ``my_role``: the switcher's read path."""
+        from teams.models import Membership
+
+        role = Membership.objects.filter(team=models.OuterRef("pk"), user=user).values("role")[:1]
+        return self.visible_to(user).annotate(my_role=models.Subquery(role)).order_by("name")
+
+
+class MembershipQuerySet(models.QuerySet[Any]):
+    def of_user_in_team(self, user: Any, team_slug: str) -> MembershipQuerySet:
+        """The user's membership of one team (empty when not a member)."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        return self.filter(user=user, team__slug=team_slug).select_related("team")
+
+    def for_team_page(self, team: Any) -> MembershipQuerySet:
+        return self.filter(team=team).select_related("user").order_by("user__first_name", "user__username")
