@@ -1,7 +1,7 @@
 """The JSON API under /api/ (OpenAPI document at /api/openapi.json)."""
 
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import NinjaAPI, Schema, Status
 from ninja.security import django_auth
 
 from teams.models import Membership, Team
@@ -47,13 +47,21 @@ def list_teams(request: HttpRequest) -> list[dict[str, str]]:
     response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut},
     summary="Members of one of your teams",
 )
-def list_members(request: HttpRequest, slug: str) -> tuple[int, object]:
+def list_members(request: HttpRequest, slug: str) -> Status[object]:
     membership = Membership.objects.of_user_in_team(request.user, slug).first()
     if membership is None:
-        return 404, {"detail": "No such team."}
+        return Status(404, {"detail": "No such team."})
     members = Membership.objects.for_team_page(membership.team)
-    return 200, [
-        {"username": m.user.username, "name": m.user.display_name, "role": m.role, "capacity": m.capacity,
-         "skills": m.skills}
-        for m in members
-    ]
+    return Status(
+        200,
+        [
+            {
+                "username": m.user.username,
+                "name": m.user.display_name,
+                "role": m.role,
+                "capacity": m.capacity,
+                "skills": m.skills,
+            }
+            for m in members
+        ],
+    )

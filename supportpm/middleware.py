@@ -6,6 +6,8 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
+from teams.http import HtmxRequest
+
 
 class HtmxMessagesMiddleware:
     """Deliver queued messages with HTMX responses as an out-of-band swap.
@@ -18,9 +20,9 @@ class HtmxMessagesMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: HtmxRequest) -> HttpResponse:
         response = self.get_response(request)
-        if not getattr(request, "htmx", False) or getattr(request, "htmx").boosted:
+        if not getattr(request, "htmx", False) or request.htmx.boosted:
             return response
         if 300 <= response.status_code < 400 or "HX-Redirect" in response or "HX-Location" in response:
             return response
@@ -29,5 +31,7 @@ class HtmxMessagesMiddleware:
         storage = get_messages(request)
         if not len(storage):  # type: ignore[arg-type]
             return response
-        response.write(render_to_string("components/messages.html", {"messages": storage, "oob": True}, request=request))
+        response.write(
+            render_to_string("components/messages.html", {"messages": storage, "oob": True}, request=request)
+        )
         return response

@@ -1,12 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
 
-team_patterns = [
+team_patterns: list[URLPattern | URLResolver] = [
     path("", include("tickets.urls")),
     path("", include("projects.urls")),
     path("", include("risks.urls")),

@@ -13,7 +13,7 @@ from django.db import transaction
 
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
 
-DEMO_PASSWORD = "supportpm-demo"
+DEMO_PASSWORD = "supportpm-demo"  # noqa: S105 - documented demo sign-in
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,13 @@ TEAMS = (
         time_zone="Europe/Berlin",
         description="First-line support for Europe, the Middle East and Africa: email, chat and phone.",
         hours=_weekdays(8 * 60, 18 * 60),
-        holidays=((1, 1, "New Year's Day"), (5, 1, "Labour Day"), (10, 3, "German Unity Day"),
-                  (12, 25, "Christmas Day"), (12, 26, "Boxing Day")),
+        holidays=(
+            (1, 1, "New Year's Day"),
+            (5, 1, "Labour Day"),
+            (10, 3, "German Unity Day"),
+            (12, 25, "Christmas Day"),
+            (12, 26, "Boxing Day"),
+        ),
     ),
     DemoTeam(
         slug="americas",
@@ -48,7 +53,7 @@ TEAMS = (
         time_zone="America/New_York",
         description="Technical support for API and integration customers in the Americas.",
         # Weekdays 09:00-17:00 plus a Saturday morning shift.
-        hours=_weekdays(9 * 60, 17 * 60) + ((5, 10 * 60, 14 * 60),),
+        hours=(*_weekdays(9 * 60, 17 * 60), (5, 10 * 60, 14 * 60)),
         holidays=((1, 1, "New Year's Day"), (7, 4, "Independence Day"), (12, 25, "Christmas Day")),
     ),
     DemoTeam(
@@ -77,8 +82,20 @@ PEOPLE = (
     ("vic", "Victoria", "Stone", {"emea": Role.VIEWER, "americas": Role.VIEWER}),
 )
 
-SKILLS = ("billing", "API", "SSO", "mobile", "German", "Spanish", "French", "Japanese", "onboarding",
-          "data export", "integrations", "security")
+SKILLS = (
+    "billing",
+    "API",
+    "SSO",
+    "mobile",
+    "German",
+    "Spanish",
+    "French",
+    "Japanese",
+    "onboarding",
+    "data export",
+    "integrations",
+    "security",
+)
 
 # The sign-ins printed by `make run` and listed in the README.
 SIGN_INS = (
@@ -131,8 +148,14 @@ def seed_people(*, seed: int, today: date) -> dict[str, Team]:
             )
 
     if not User.objects.filter(username="admin").exists():
-        admin = User(username="admin", first_name="Site", last_name="Admin", email="admin@supportpm.example",
-                     is_staff=True, is_superuser=True)
+        admin = User(
+            username="admin",
+            first_name="Site",
+            last_name="Admin",
+            email="admin@supportpm.example",
+            is_staff=True,
+            is_superuser=True,
+        )
         admin.set_password(DEMO_PASSWORD)
         admin.save()
     return teams

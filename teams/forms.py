@@ -11,9 +11,7 @@ from teams.services import MembershipChange
 
 class MembershipForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-    capacity = forms.IntegerField(
-        min_value=0, max_value=200, help_text="Story points per 2-week sprint."
-    )
+    capacity = forms.IntegerField(min_value=0, max_value=200, help_text="Story points per 2-week sprint.")
     skills = forms.CharField(required=False, max_length=500, help_text="Comma-separated, e.g. billing, API, German")
     version = forms.IntegerField(widget=forms.HiddenInput)
 

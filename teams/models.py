@@ -80,9 +80,7 @@ class Membership(models.Model):
         ordering = ["team", "user__username"]
         constraints = [
             models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
-            models.CheckConstraint(
-                condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"
-            ),
+            models.CheckConstraint(condition=Q(role__in=[r.value for r in Role]), name="membership_role_valid"),
         ]
 
     def __str__(self) -> str:

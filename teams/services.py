@@ -44,9 +44,7 @@ def membership_update(
         raise RuleBroken("Only a manager can change someone's role.")
     if membership.role == Role.MANAGER and change.role != Role.MANAGER:
         # Lock the team's managers so two demotions at once cannot both pass.
-        managers = list(
-            Membership.objects.select_for_update().filter(team_id=membership.team_id, role=Role.MANAGER)
-        )
+        managers = list(Membership.objects.select_for_update().filter(team_id=membership.team_id, role=Role.MANAGER))
         if len(managers) <= 1:
             raise RuleBroken("A team needs at least one manager: make someone else manager first.")
     updated = Membership.objects.filter(pk=membership.pk, version=expected_version).update(

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from teams.forms import MembershipForm
+from teams.http import TeamRequest
 from teams.models import Membership, Team, Weekday
 from teams.permissions import Action, can
 from teams.services import RuleBroken, StaleEdit, membership_update
@@ -63,7 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @team_view()
-def team_detail(request: HttpRequest, team: Team) -> HttpResponse:
+def team_detail(request: TeamRequest, team: Team) -> HttpResponse:
     members = list(Membership.objects.for_team_page(team))
     hours_by_day: dict[int, list[Any]] = {day.value: [] for day in Weekday}
     for interval in team.working_hours.all():
@@ -74,26 +75,26 @@ def team_detail(request: HttpRequest, team: Team) -> HttpResponse:
         "members": members,
         "week": [(day.label, hours_by_day[day.value]) for day in Weekday],
         "holidays": team.holidays.filter(date__gte=today)[:12],
-        "can_edit_members": can(request.membership, Action.MANAGE_TEAM),  # type: ignore[attr-defined]
+        "can_edit_members": can(request.membership, Action.MANAGE_TEAM),
         "local_now": timezone.now().astimezone(team.tzinfo),
     }
     return render(request, "teams/team_detail.html", context)
 
 
 @team_view()
-def member_row(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
+def member_row(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     """One member's row, read-only (the Cancel of an inline edit)."""
     member = get_object_or_404(Membership.objects.for_team_page(team), pk=pk)
-    context = {"team": team, "m": member, "can_edit_members": can(request.membership, Action.MANAGE_TEAM)}  # type: ignore[attr-defined]
+    context = {"team": team, "m": member, "can_edit_members": can(request.membership, Action.MANAGE_TEAM)}
     return render(request, "teams/team_detail.html#member-row", context)
 
 
 @require_http_methods(["GET", "POST"])
 @team_view(Action.MANAGE_TEAM)
-def member_edit(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
+def member_edit(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     """Inline edit of a member's role, capacity and skills."""
     member = get_object_or_404(Membership.objects.for_team_page(team), pk=pk)
-    editor: Membership = request.membership  # type: ignore[attr-defined]
+    editor = request.membership
     if request.method == "GET":
         form = MembershipForm(membership=member, editor=editor)
         return render(request, "teams/team_detail.html#member-form", {"team": team, "m": member, "form": form})
@@ -116,8 +117,9 @@ def member_edit(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
         current: Membership = stale.current
         context = {"team": team, "m": current, "form": form, "current": current}
         # The next save is based on the version the user has now seen.
-        form.data = form.data.copy()
-        form.data["version"] = str(current.version)
+        data = request.POST.copy()
+        data["version"] = str(current.version)
+        form.data = data
         return render(request, "teams/team_detail.html#member-form", context, status=409)
     except RuleBroken as broken:
         form.add_error(None, str(broken))

@@ -21,7 +21,7 @@ def widget(field: forms.BoundField) -> SafeString:
     if field.errors:
         css += " is-invalid"
     existing = widget.attrs.get("class", "")
-    attrs = {"class": f"{existing} {css}".strip()}
+    attrs: dict[str, str | bool] = {"class": f"{existing} {css}".strip()}
     if field.errors:
         attrs["aria-invalid"] = "true"
     return field.as_widget(attrs=attrs)

@@ -1,0 +1,23 @@
+"""Request types that say what the middleware and ``team_view`` put on a request."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from teams.models import Membership, Team, User
+
+
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+class TeamRequest(HtmxRequest):
+    """A request inside a team: set by ``teams.views.team_view``."""
+
+    user: User  # type: ignore[assignment]
+    team: Team
+    membership: Membership

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import factory
+from factory.django import DjangoModelFactory
+
+from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+
+class TeamFactory(DjangoModelFactory):
+    class Meta:
+        model = Team
+
+    name = factory.Sequence(lambda n: f"Team {n}")
+    slug = factory.Sequence(lambda n: f"team-{n}")
+    time_zone = "Europe/Berlin"
+
+
+class MembershipFactory(DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    team = factory.SubFactory(TeamFactory)
+    role = Role.AGENT
+    capacity = 20
+    skills = factory.LazyFunction(lambda: ["billing"])
+
+
+class WorkingHoursFactory(DjangoModelFactory):
+    class Meta:
+        model = WorkingHours
+
+    team = factory.SubFactory(TeamFactory)
+    weekday = 0
+    start_minute = 9 * 60
+    end_minute = 17 * 60
+
+
+class HolidayFactory(DjangoModelFactory):
+    class Meta:
+        model = Holiday
+
+    team = factory.SubFactory(TeamFactory)
+    name = "Holiday"
