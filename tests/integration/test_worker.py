@@ -28,8 +28,24 @@ def worker_queue():
     queue = f"test-{uuid.uuid4().hex[:10]}"
     env = {**os.environ, "SUPPORTPM_TESTING": "1", "DJANGO_SETTINGS_MODULE": "supportpm.settings"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "supportpm", "worker", "--pool", "solo", "--queues", queue,
-         "--without-gossip", "--without-mingle", "--loglevel", "INFO", "--hostname", f"{queue}@%h"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "supportpm",
+            "worker",
+            "--pool",
+            "solo",
+            "--queues",
+            queue,
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "INFO",
+            "--hostname",
+            f"{queue}@%h",
+        ],
         cwd=settings.BASE_DIR,
         env=env,
         stdout=subprocess.PIPE,

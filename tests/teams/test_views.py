@@ -54,7 +54,7 @@ def test_team_page_shows_members_and_calendar(team, make_member, login):
     assert "Christmas Day" in html
     assert "Europe/Berlin" in html
     # An agent does not get edit buttons.
-    assert "hx-get=\"/t/care/team/members/" not in html
+    assert 'hx-get="/t/care/team/members/' not in html
 
 
 @pytest.mark.django_db

@@ -1,0 +1,61 @@
+# SupportPM developer commands. `make run` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+# Local runs default to DEBUG on; production sets DEBUG=0 and SECRET_KEY.
+DEV_ENV := DEBUG=$${DEBUG:-1}
+
+.PHONY: install run worker beat test test-fast lint fmt bench loadtest check-deploy clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## web app + Celery worker + beat on http://127.0.0.1:8000 (Ctrl-C stops all)
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  SupportPM is starting on http://127.0.0.1:8000  (Ctrl-C stops the web app, worker and beat)"
+	@echo ""
+	$(DEV_ENV) PATH="$(BIN):$$PATH" $(BIN)/honcho -f Procfile start
+
+worker: install  ## a Celery worker alone
+	$(DEV_ENV) $(BIN)/celery -A supportpm worker --loglevel INFO
+
+beat: install  ## Celery beat alone
+	$(DEV_ENV) $(BIN)/celery -A supportpm beat --loglevel INFO
+
+test: install  ## the whole suite: unit, integration, browser (needs /usr/bin/chromium)
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+	$(BIN)/pytest -n auto
+
+test-fast: install  ## everything but the browser tests
+	$(BIN)/pytest -n auto -m "not browser and not bench"
+
+lint: install  ## ruff, formatting, types, import layers, migrations
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(BIN)/mypy .
+	$(BIN)/lint-imports
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install  ## production settings pass Django's deployment checks
+	DEBUG=0 SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-looking-value-for-the-check \
+	ALLOWED_HOSTS=supportpm.example.com $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+bench: install  ## benchmarks (PostgreSQL recommended: set DATABASE_URL)
+	$(BIN)/pytest -m bench tests/bench -p no:xdist -s
+
+loadtest: install  ## bounded locust run against a local server on 127.0.0.1:8000
+	$(BIN)/locust -f tests/bench/locustfile.py --headless --host http://127.0.0.1:8000 -u 20 -r 5 -t 60s
+
+clean:
+	rm -rf $(VENV) var staticfiles test-results
