@@ -4,24 +4,30 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from teams.models import Role, Team
+from teams.http import SESSION_TEAM_KEY
+from teams.models import Membership, Role, Team
 from teams.permissions import Action, can
 
 
 def current_team(request: HttpRequest) -> dict[str, Any]:
     """The team in view and the user's teams, for the navigation and switcher.
 
-    Lazy: pages that never render the navigation (the survey, the login page)
-    make no query for it.
+    The list of teams is lazy: it is queried only when a page renders the
+    switcher.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     membership = getattr(request, "membership", None)
+    if membership is None:
+        # Pages outside a team (password change, errors) keep the navigation
+        # of the team the user last worked in.
+        slug = request.session.get(SESSION_TEAM_KEY) if hasattr(request, "session") else None
+        membership = Membership.objects.of_user_in_team(user, slug).first() if slug else None
     match = getattr(request, "resolver_match", None)
     section = match.view_name if match and match.kwargs.keys() == {"team_slug"} else "tickets:board"
     return {
-        "current_team": getattr(request, "team", None),
+        "current_team": membership.team if membership else None,
         "current_membership": membership,
         "current_section": section,
         "my_teams": lambda: _teams_with_roles(user),

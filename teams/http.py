@@ -10,6 +10,9 @@ from django_htmx.middleware import HtmxDetails
 if TYPE_CHECKING:
     from teams.models import Membership, Team, User
 
+# The team the user last opened, for "/" and for pages outside a team.
+SESSION_TEAM_KEY = "current_team_slug"
+
 
 class HtmxRequest(HttpRequest):
     htmx: HtmxDetails

@@ -13,12 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from teams.forms import MembershipForm
-from teams.http import TeamRequest
+from teams.http import SESSION_TEAM_KEY, TeamRequest
 from teams.models import Membership, Team, Weekday
 from teams.permissions import Action, can
 from teams.services import RuleBroken, StaleEdit, membership_update
-
-SESSION_TEAM_KEY = "current_team_slug"
 
 TeamView = Callable[..., HttpResponse]
 

@@ -158,3 +158,12 @@ def test_demoting_last_manager_is_refused_in_the_form(team, make_member, login, 
     )
     assert response.status_code == 422
     assert "A team needs at least one manager" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_pages_outside_a_team_keep_the_last_teams_navigation(team, make_member, login):
+    client = login(make_member(team, Role.AGENT))
+    client.get(reverse("tickets:board", args=["care"]))
+    html = client.get(reverse("password_change")).content.decode()
+    assert f'href="{reverse("risks:list", args=["care"])}"' in html
+    assert "Customer Care" in html
