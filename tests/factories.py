@@ -56,3 +56,43 @@ class HolidayFactory(DjangoModelFactory):
 
     team = factory.SubFactory(TeamFactory)
     name = "Holiday"
+
+
+# --- tickets and projects -------------------------------------------------------
+
+from projects.models import Project  # noqa: E402
+from tickets.models import Account, Label  # noqa: E402
+
+
+class ProjectFactory(DjangoModelFactory):
+    class Meta:
+        model = Project
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"Project {n}")
+
+
+class AccountFactory(DjangoModelFactory):
+    class Meta:
+        model = Account
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"Account {n}")
+    tier = "standard"
+
+
+class LabelFactory(DjangoModelFactory):
+    class Meta:
+        model = Label
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"label-{n}")
+    colour = "#2563eb"
+
+
+def make_ticket(team, *, by=None, route=False, **fields):
+    """Create a ticket through the real service (numbers, positions, history)."""
+    from tickets.services import TicketDraft, ticket_create
+
+    fields.setdefault("title", "Cannot sign in to the portal")
+    return ticket_create(team=team, by=by, draft=TicketDraft(**fields), route=route)

@@ -1,1 +1,309 @@
-"""Models of this app arrive with the features that need them."""
+"""Tickets, their comments and history, boards, columns and routing rules."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from tickets.querysets import TicketQuerySet
+
+
+class Kind(models.TextChoices):
+    INQUIRY = "inquiry", "Customer inquiry"
+    INCIDENT = "incident", "Incident"
+    BUG = "bug", "Bug"
+    TASK = "task", "Task"
+    IMPROVEMENT = "improvement", "Improvement"
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social"
+    WEB = "web", "Web"
+    MOBILE_APP = "mobile_app", "Mobile app"
+
+
+class Priority(models.IntegerChoices):
+    LOW = 1, "Low"
+    NORMAL = 2, "Normal"
+    HIGH = 3, "High"
+    URGENT = 4, "Urgent"
+
+
+class Status(models.TextChoices):
+    TODO = "todo", "To Do"
+    IN_PROGRESS = "in_progress", "In Progress"
+    WAITING = "waiting", "Waiting on customer"
+    ESCALATED = "escalated", "Escalated"
+    RESOLVED = "resolved", "Resolved"
+
+
+OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED)
+# Work has started (cycle time runs from the first entry into one of these).
+ACTIVE_STATUSES = (Status.IN_PROGRESS, Status.ESCALATED)
+
+
+class Tier(models.TextChoices):
+    FREE = "free", "Free"
+    STANDARD = "standard", "Standard"
+    PREMIUM = "premium", "Premium"
+    ENTERPRISE = "enterprise", "Enterprise"
+
+
+class Account(models.Model):
+    """A customer organisation, as a CRM would know it."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="accounts")
+    name = models.CharField(max_length=160)
+    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="account_unique_team_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+hex_colour = RegexValidator(r"^#[0-9a-fA-F]{6}$", "Use a colour like #4f46e5.")
+
+
+class Label(models.Model):
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="labels")
+    name = models.CharField(max_length=40)
+    colour = models.CharField(max_length=7, default="#64748b", validators=[hex_colour])
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["team", "name"], name="label_unique_team_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    """A customer inquiry or an internal work item, on the team's board."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="tickets")
+    number = models.PositiveIntegerField(help_text="Per-team sequence; the key is TEAM-number.")
+    project = models.ForeignKey(
+        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INQUIRY)
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="Markdown.")
+    description_html = models.TextField(blank=True, editable=False)
+    requester_name = models.CharField(max_length=120, blank=True)
+    requester_email = models.EmailField(blank=True)
+    account = models.ForeignKey(Account, on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets")
+    channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    )
+    story_points = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
+    impact = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    effort = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    labels = models.ManyToManyField(Label, blank=True, related_name="tickets")
+    # Order within its status on the team's boards: gapped, so a move writes one row.
+    position = models.BigIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    objects = TicketQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "number"], name="ticket_unique_team_number"),
+            models.CheckConstraint(
+                condition=Q(impact__isnull=True) | Q(impact__range=(1, 5)), name="ticket_impact_1_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(effort__isnull=True) | Q(effort__range=(1, 5)), name="ticket_effort_1_5"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "status", "position", "id"], name="ticket_board_order"),
+            models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
+            models.Index(fields=["project", "status", "position"], name="ticket_project_board_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.team.slug.upper()}-{self.number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != Status.RESOLVED
+
+    @property
+    def quadrant(self) -> str | None:
+        """Impact-effort quadrant (DESIGN.md): split at 3 on both axes."""
+        if self.impact is None or self.effort is None:
+            return None
+        if self.impact >= 3:
+            return "quick win" if self.effort < 3 else "major project"
+        return "fill-in" if self.effort < 3 else "thankless"
+
+
+class Comment(models.Model):
+    """A public reply to the requester or an internal note for the team."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    body = models.TextField()
+    body_html = models.TextField(editable=False)
+    is_public = models.BooleanField(default=True, help_text="Public reply (visible to the requester) or internal note.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{'Reply' if self.is_public else 'Note'} on {self.ticket_id}"
+
+
+class EventField(models.TextChoices):
+    CREATED = "created", "Created"
+    STATUS = "status", "Status"
+    ASSIGNEE = "assignee", "Assignee"
+    PRIORITY = "priority", "Priority"
+    SPRINT = "sprint", "Sprint"
+    PROJECT = "project", "Project"
+
+
+class TicketEvent(models.Model):
+    """One change of a tracked field: who, when, from, to.
+
+    Cycle time, lead time and cumulative flow read these rows. Values are the
+    stored codes or ids; labels are the human names at the time.
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    field = models.CharField(max_length=16, choices=EventField.choices)
+    from_value = models.CharField(max_length=64, blank=True)
+    to_value = models.CharField(max_length=64, blank=True)
+    from_label = models.CharField(max_length=160, blank=True)
+    to_label = models.CharField(max_length=160, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["field", "created_at"], name="event_field_time")]
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.from_label or '—'} → {self.to_label or '—'}"
+
+
+class Board(models.Model):
+    """A Kanban board: of a team (all its tickets) or of one Kanban project."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="boards")
+    project = models.OneToOneField(
+        "projects.Project", on_delete=models.CASCADE, null=True, blank=True, related_name="board"
+    )
+    name = models.CharField(max_length=120)
+    wip_per_agent = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Most tickets one agent may have in progress; auto-assign respects it."
+    )
+
+    class Meta:
+        ordering = ["team", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(project__isnull=True), name="board_one_team_board_per_team"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Column(models.Model):
+    """A board column: the status it maps to, its order and its WIP limit."""
+
+    board = models.ForeignKey(Board, on_delete=models.CASCADE, related_name="columns")
+    name = models.CharField(max_length=60)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    order = models.PositiveSmallIntegerField()
+    wip_limit = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: no limit.")
+
+    class Meta:
+        ordering = ["board", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["board", "status"], name="column_unique_board_status"),
+            models.UniqueConstraint(fields=["board", "order"], name="column_unique_board_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.board}: {self.name}"
+
+
+DEFAULT_COLUMNS = (
+    ("To Do", Status.TODO, None),
+    ("In Progress", Status.IN_PROGRESS, 5),
+    ("Waiting on customer", Status.WAITING, None),
+    ("Escalated", Status.ESCALATED, 3),
+    ("Resolved", Status.RESOLVED, None),
+)
+
+
+class RoutingRule(models.Model):
+    """On creation, the first active rule (by order) whose conditions all match applies.
+
+    Empty conditions match anything. Actions set the team, priority, labels
+    and/or assignee; ``auto_assign`` picks the least-loaded agent instead.
+    """
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="routing_rules")
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    # Conditions
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    account_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    keywords = models.CharField(
+        max_length=300, blank=True, help_text="Comma-separated; any one found in the title or description matches."
+    )
+    # Actions
+    set_team = models.ForeignKey(
+        "teams.Team",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Route to this team instead.",
+    )
+    set_priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    add_labels = models.ManyToManyField(Label, blank=True, related_name="+")
+    set_assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    auto_assign = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["team", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from tickets import views
+from tickets.views import board
 
 app_name = "tickets"
 
 urlpatterns = [
-    path("board/", views.board, name="board"),
-    path("backlog/", views.backlog, name="backlog"),
+    # Board
+    path("board/", board.board, name="board"),
+    path("backlog/", board.backlog, name="backlog"),
+    # Tickets: list, detail, forms, bulk edit, comments
+    # Routing rules
 ]
