@@ -60,25 +60,29 @@ class WipLimitReached(RuleBroken):
 # --- Boards ------------------------------------------------------------------------
 
 
-@transaction.atomic
 def board_ensure_for_team(*, team: Team) -> Board:
     """The team's board, created with the default columns the first time."""
     board = Board.objects.filter(team=team, project__isnull=True).first()
     if board is not None:
         return board
-    board, created = Board.objects.get_or_create(team=team, project=None, defaults={"name": f"{team.name} board"})
-    if created:
-        _create_default_columns(board)
+    with transaction.atomic():
+        board, created = Board.objects.get_or_create(team=team, project=None, defaults={"name": f"{team.name} board"})
+        if created:
+            _create_default_columns(board)
     return board
 
 
-@transaction.atomic
 def board_ensure_for_project(*, project: Project) -> Board:
-    board, created = Board.objects.get_or_create(
-        project=project, defaults={"team_id": project.team_id, "name": f"{project.name} board"}
-    )
-    if created:
-        _create_default_columns(board)
+    """The project's own board, created with the default columns the first time."""
+    board = Board.objects.filter(project=project).first()
+    if board is not None:
+        return board
+    with transaction.atomic():
+        board, created = Board.objects.get_or_create(
+            project=project, defaults={"team_id": project.team_id, "name": f"{project.name} board"}
+        )
+        if created:
+            _create_default_columns(board)
     return board
 
 

@@ -24,3 +24,11 @@
     }
   });
 })();
+
+/* Buttons that open a <dialog> by id: <button data-open-dialog="help-dialog">. */
+document.addEventListener("click", function (event) {
+  var opener = event.target.closest("[data-open-dialog]");
+  if (!opener) return;
+  var dialog = document.getElementById(opener.dataset.openDialog);
+  if (dialog && typeof dialog.showModal === "function") dialog.showModal();
+});

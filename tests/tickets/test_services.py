@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from teams.models import Role
 from teams.services import StaleEdit
+from tests.factories import LabelFactory, make_ticket
 from tickets.models import Comment, EventField, Priority, Status, Ticket, TicketEvent
 from tickets.services import (
     POSITION_GAP,
@@ -14,13 +17,14 @@ from tickets.services import (
     ticket_move,
     ticket_update,
 )
-from tests.factories import LabelFactory, make_ticket
 
 pytestmark = pytest.mark.django_db
 
 
 def _order(team, status):
-    return list(Ticket.objects.filter(team=team, status=status).order_by("position", "id").values_list("title", flat=True))
+    return list(
+        Ticket.objects.filter(team=team, status=status).order_by("position", "id").values_list("title", flat=True)
+    )
 
 
 def test_create_numbers_per_team_positions_at_bottom_and_records_history(team, other_team, make_member):
@@ -37,13 +41,17 @@ def test_create_numbers_per_team_positions_at_bottom_and_records_history(team, o
 
 
 def test_description_markdown_is_sanitised(team):
-    t = make_ticket(team, description="**Hi** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://a.example)")
+    t = make_ticket(
+        team, description="**Hi** <script>alert(1)</script> [x](javascript:alert(1)) [ok](https://a.example)"
+    )
     assert "<strong>Hi</strong>" in t.description_html
     assert "<script" not in t.description_html and "javascript:" not in t.description_html
     assert 'href="https://a.example"' in t.description_html
 
 
-def test_move_between_neighbours_writes_only_the_moved_card(team, board, column, make_member, django_assert_num_queries):
+def test_move_between_neighbours_writes_only_the_moved_card(
+    team, board, column, make_member, django_assert_num_queries
+):
     agent = make_member(team)
     a, b, c = (make_ticket(team, title=t) for t in "ABC")
     before = dict(Ticket.objects.values_list("pk", "position"))
@@ -91,7 +99,7 @@ def test_exhausted_gap_renumbers_and_keeps_order(team, board, column):
     ticket_move(ticket=c, by=None, column=column(Status.TODO), above_id=a.pk, below_id=b.pk)
     assert _order(team, Status.TODO) == ["A", "C", "B"]
     positions = list(Ticket.objects.order_by("position").values_list("position", flat=True))
-    assert all(q - p >= 2 for p, q in zip(positions, positions[1:], strict=False))
+    assert all(q - p >= 2 for p, q in itertools.pairwise(positions))
 
 
 def test_renumber_spreads_positions(team):

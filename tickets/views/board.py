@@ -1,15 +1,141 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+"""The Kanban board: quick filters, swimlanes, paging of columns and card moves."""
 
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
+
+from projects.models import Project
+from teams.http import TeamRequest
 from teams.models import Team
+from teams.permissions import Action, can
 from teams.views import team_view
+from tickets import services
+from tickets.board_forms import BoardFilterForm, MoveForm
+from tickets.models import Board, Column, Ticket
+from tickets.selectors import BoardData, board_data, column_more
+
+TEMPLATE = "tickets/board.html"
+
+
+def _board_for(team: Team, project_id: int | None) -> tuple[Board, Project | None]:
+    if project_id is None:
+        return services.board_ensure_for_team(team=team), None
+    project = get_object_or_404(Project.objects.of_team(team), pk=project_id)
+    return services.board_ensure_for_project(project=project), project
+
+
+def _context(request: TeamRequest, team: Team, board: Board, project: Project | None, form: BoardFilterForm,
+             data: BoardData, **extra: Any) -> dict[str, Any]:  # fmt: skip
+    query = request.GET.copy()
+    query.pop("after", None)
+    if project is None:
+        board_url = reverse("tickets:board", args=[team.slug])
+        move_url = reverse("tickets:board-move", args=[team.slug])
+    else:
+        board_url = reverse("tickets:project-board", args=[team.slug, project.pk])
+        move_url = reverse("tickets:project-board-move", args=[team.slug, project.pk])
+    return {
+        "team": team,
+        "board": board,
+        "project": project,
+        "form": form,
+        "data": data,
+        "lane_by": data.lane_by,
+        "filter_query": query.urlencode(),
+        "board_url": board_url,
+        "move_url": move_url,
+        "key_prefix": team.slug.upper(),
+        "ticket_base": f"/t/{team.slug}/tickets/",  # TEMP until tickets:list lands
+        "can_move": can(request.membership, Action.WORK_TICKETS),
+        **extra,
+    }
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@team_view()
+def board(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
+    """The team's board (or a project's). Filters and swimlanes live in the query string."""
+    the_board, project = _board_for(team, project_id)
+    form = BoardFilterForm(request.GET, board=the_board)
+    form.is_valid()  # invalid filters are reported and ignored; the valid ones still apply
+    data = board_data(board=the_board, filters=form.filters(request.user), lane_by=form.lane_by)
+    context = _context(request, team, the_board, project, form, data)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, f"{TEMPLATE}#board-columns", context)
+    return render(request, TEMPLATE, context)
+
+
+@require_GET
+@team_view()
+def board_more(request: TeamRequest, team: Team, column_id: int, project_id: int | None = None) -> HttpResponse:
+    """The next cards of one column (or swimlane cell), replacing its "show more" button."""
+    the_board, project = _board_for(team, project_id)
+    column = get_object_or_404(Column, pk=column_id, board=the_board)
+    form = BoardFilterForm(request.GET, board=the_board)
+    form.is_valid()
+    after_id = request.GET.get("after", "")
+    after = Ticket.objects.filter(pk=int(after_id)).first() if after_id.isdigit() else None
+    if after is None or after.team_id != team.pk:
+        return HttpResponse("That card is no longer on the board; reload the page.", status=400)
+    lane = request.GET.get("lane") or None
+    cards, has_more = column_more(
+        board=the_board, column=column, filters=form.filters(request.user), after=after, lane_by=form.lane_by,
+        lane=lane,
+    )  # fmt: skip
+    data = BoardData(board=the_board, heads=[], lanes=[])
+    context = _context(request, team, the_board, project, form, data, cards=cards, has_more=has_more,
+                       column=column, lane=lane or "")  # fmt: skip
+    return render(request, f"{TEMPLATE}#more-cards", context)
+
+
+@require_POST
+@team_view(Action.WORK_TICKETS)
+def board_move(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
+    """Move a card; answer with the columns that changed (and, when refused, put the card back)."""
+    the_board, project = _board_for(team, project_id)
+    form = MoveForm(request.POST, board=the_board)
+    filters_form = BoardFilterForm(request.GET, board=the_board)
+    filters_form.is_valid()
+    filters = filters_form.filters(request.user)
+    lane_by = filters_form.lane_by
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        data = board_data(board=the_board, filters=filters, lane_by=lane_by)
+        context = _context(request, team, the_board, project, filters_form, data, oob=True)
+        return render(request, f"{TEMPLATE}#board-columns", context, status=422)
+
+    ticket = form.cleaned_data["ticket"]
+    column = form.cleaned_data["column"]
+    lane = str(ticket.assignee_id or "none") if lane_by == "assignee" else str(ticket.priority) if lane_by else None
+    try:
+        result = services.ticket_move(
+            ticket=ticket, by=request.user, column=column,
+            above_id=form.cleaned_data["above"], below_id=form.cleaned_data["below"],
+        )  # fmt: skip
+    except services.WipLimitReached as full:
+        messages.error(request, str(full))
+        statuses = tuple({ticket.status, column.status})
+        status = 409
+    else:
+        statuses = result.changed_statuses
+        status = 200
+    data = board_data(board=the_board, filters=filters, lane_by=lane_by, statuses=statuses, lane=lane)
+    context = _context(request, team, the_board, project, filters_form, data, oob=True)
+    response = render(request, f"{TEMPLATE}#changed-columns", context, status=status)
+    if status == 200:
+        trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
+    return response
 
 
 @team_view()
-def board(request: HttpRequest, team: Team) -> HttpResponse:
-    return render(request, "tickets/board.html", {"team": team})
-
-
-@team_view()
-def backlog(request: HttpRequest, team: Team) -> HttpResponse:
+def backlog(request: TeamRequest, team: Team) -> HttpResponse:
     return render(request, "tickets/backlog.html", {"team": team})

@@ -1,0 +1,48 @@
+"""WIP limits hold when many people drop cards into one column at the same moment."""
+
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+
+from tests.factories import make_ticket
+from tickets.models import Column, Status, Ticket
+from tickets.services import WipLimitReached, board_ensure_for_team, ticket_move
+
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; CI runs this there"),
+]
+
+THREADS = 50
+LIMIT = 5
+
+
+def test_fifty_simultaneous_moves_into_a_wip_5_column_never_exceed_it(team):
+    board = board_ensure_for_team(team=team)
+    doing = Column.objects.get(board=board, status=Status.IN_PROGRESS)
+    doing.wip_limit = LIMIT
+    doing.save()
+    for trial in range(3):
+        Ticket.objects.filter(team=team, status=Status.IN_PROGRESS).update(status=Status.RESOLVED)
+        tickets = [make_ticket(team, title=f"Trial {trial} #{i}") for i in range(THREADS)]
+        start = threading.Barrier(THREADS)
+
+        def drop(ticket: Ticket, start: threading.Barrier = start) -> bool:
+            try:
+                start.wait(timeout=30)
+                ticket_move(ticket=ticket, by=None, column=doing)
+                return True
+            except WipLimitReached:
+                return False
+            finally:
+                connection.close()
+
+        with ThreadPoolExecutor(max_workers=THREADS) as pool:
+            landed = sum(pool.map(drop, tickets))
+        in_column = Ticket.objects.filter(team=team, status=Status.IN_PROGRESS).count()
+        assert landed == LIMIT, f"trial {trial}: {landed} moves succeeded"
+        assert in_column == LIMIT, f"trial {trial}: {in_column} tickets in a WIP-{LIMIT} column"
