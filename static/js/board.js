@@ -30,6 +30,9 @@
         filter: ".tcard-move",
         preventOnFilter: false,
         animation: 120,
+        // Pointer events rather than native drag and drop: the same on mouse, touch and pen.
+        forceFallback: true,
+        fallbackTolerance: 4,
         delay: 120,
         delayOnTouchOnly: true,
         ghostClass: "tcard-ghost",
