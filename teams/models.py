@@ -22,13 +22,22 @@ class User(AbstractUser):
 
     @property
     def display_name(self) -> str:
-        return self.get_full_name() or self.username
+        return self.display_name_of(self.first_name, self.last_name, self.username)
 
     @property
     def initials(self) -> str:
-        parts = [p for p in (self.first_name, self.last_name) if p]
+        return self.initials_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def display_name_of(first_name: str, last_name: str, username: str) -> str:
+        """The name shown for a person; also for rows read without a model instance."""
+        return f"{first_name} {last_name}".strip() or username
+
+    @staticmethod
+    def initials_of(first_name: str, last_name: str, username: str) -> str:
+        parts = [p for p in (first_name, last_name) if p]
         if not parts:
-            return self.username[:2].upper()
+            return username[:2].upper()
         return "".join(p[0] for p in parts).upper()
 
 

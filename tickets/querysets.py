@@ -27,7 +27,7 @@ class TicketQuerySet(models.QuerySet[Any]):
         return self.exclude(status=Status.RESOLVED)
 
     def for_card(self) -> TicketQuerySet:
-        """What a board card shows: assignee, account, labels, in one extra query."""
+        """A ticket with its assignee, account and labels (labels in one extra query)."""
         return self.select_related("team", "assignee", "account").prefetch_related("labels")
 
     def search(self, text: str) -> TicketQuerySet:

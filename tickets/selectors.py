@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count
@@ -48,13 +49,58 @@ class BoardFilters:
         return qs
 
 
+@dataclass(slots=True)
+class Card:
+    """What one board card shows, read without model instances (a board may draw thousands)."""
+
+    pk: int
+    number: int
+    title: str
+    priority: int
+    status: str
+    story_points: int | None
+    created_at: datetime
+    assignee_id: int | None
+    assignee_name: str
+    assignee_initials: str
+    account_name: str | None
+    labels: list[tuple[str, str]] = field(default_factory=list)
+
+
+CARD_VALUES = (
+    "id", "number", "title", "priority", "status", "story_points", "created_at", "assignee_id",
+    "assignee__first_name", "assignee__last_name", "assignee__username", "account__name",
+)  # fmt: skip
+
+
+def cards_of(qs: Any) -> list[Card]:
+    """Board cards for a queryset, in its order: one query for the cards, one for their labels."""
+    cards = []
+    for pk, number, title, prio, status, points, created, aid, first, last, username, account in qs.values_list(
+        *CARD_VALUES
+    ):
+        name = User.display_name_of(first, last, username) if aid else ""
+        initials = User.initials_of(first, last, username) if aid else ""
+        cards.append(Card(pk, number, title, prio, status, points, created, aid, name, initials, account))
+    if cards:
+        by_pk = {c.pk: c for c in cards}
+        rows = (
+            Ticket.labels.through.objects.filter(ticket_id__in=list(by_pk))
+            .order_by("label__name")
+            .values_list("ticket_id", "label__name", "label__colour")
+        )
+        for ticket_id, name, colour in rows:
+            by_pk[ticket_id].labels.append((name, colour))
+    return cards
+
+
 @dataclass
 class Cell:
     """The cards of one column (in one swimlane) as far as the first page goes."""
 
     column: Column
     lane: str = ""
-    cards: list[Ticket] = field(default_factory=list)
+    cards: list[Card] = field(default_factory=list)
     shown: int = 0  # cards matching the filters in this cell
 
     @property
@@ -62,7 +108,7 @@ class Cell:
         return self.shown > len(self.cards)
 
     @property
-    def last_card(self) -> Ticket | None:
+    def last_card(self) -> Card | None:
         return self.cards[-1] if self.cards else None
 
     @property
@@ -89,7 +135,7 @@ class ColumnHead:
 class Lane:
     key: str
     label: str
-    user: User | None = None
+    initials: str = ""
     cells: list[Cell] = field(default_factory=list)
     sort_key: tuple[Any, ...] = ()
 
@@ -168,9 +214,9 @@ def board_data(
     if filters.label_id:
         filtered = filtered.distinct()
     if per_column is None:
-        cards = list(filtered.order_by("position", "id").for_card())
+        cards = cards_of(filtered.order_by("position", "id"))
     else:
-        cards = list(filtered.first_cards(lane=lane_field, per_column=per_column).for_card())
+        cards = cards_of(filtered.first_cards(lane=lane_field, per_column=per_column))
 
     heads = [
         ColumnHead(
@@ -182,31 +228,32 @@ def board_data(
     ]
 
     if not lane_field:
-        by_status: dict[str, list[Ticket]] = defaultdict(list)
+        by_status: dict[str, list[Card]] = defaultdict(list)
         for t in cards:
             by_status[t.status].append(t)
         cells = [Cell(column=c, cards=by_status[c.status], shown=shown_counts.get((c.status,), 0)) for c in columns]
         return BoardData(board=board, heads=heads, lanes=[Lane(key="", label="", cells=cells)])
 
-    by_cell: dict[tuple[str, str], list[Ticket]] = defaultdict(list)
-    users: dict[str, User] = {}
+    by_cell: dict[tuple[str, str], list[Card]] = defaultdict(list)
+    people: dict[str, Card] = {}
     for t in cards:
         key = _lane_key(getattr(t, lane_field), lane_by)
         by_cell[(key, t.status)].append(t)
-        if lane_by == "assignee" and t.assignee is not None:
-            users[key] = t.assignee
+        if lane_by == "assignee" and t.assignee_id is not None:
+            people[key] = t
     lane_keys = {_lane_key(key[1], lane_by) for key in shown_counts}
     if lane is not None:
         lane_keys.add(lane)
     lanes: list[Lane] = []
     for key in lane_keys:
+        initials = ""
         if lane_by == "priority":
-            label = Priority(int(key)).label
+            label = str(Priority(int(key)).label)
             sort: tuple[Any, ...] = (-int(key),)
-            user = None
         else:
-            user = users.get(key)
-            label = user.display_name if user else ("Unassigned" if key == "none" else "")
+            person = people.get(key)
+            label = person.assignee_name if person else ("Unassigned" if key == "none" else "")
+            initials = person.assignee_initials if person else ""
             sort = (key == "none", label.lower())
         cells = []
         for c in columns:
@@ -214,14 +261,14 @@ def board_data(
             cells.append(
                 Cell(column=c, lane=key, cards=by_cell[(key, c.status)], shown=shown_counts.get((c.status, raw_key), 0))
             )
-        lanes.append(Lane(key=key, label=label, user=user, cells=cells, sort_key=sort))
+        lanes.append(Lane(key=key, label=label, initials=initials, cells=cells, sort_key=sort))
     lanes.sort(key=lambda ln: ln.sort_key)
     return BoardData(board=board, heads=heads, lanes=lanes, lane_by=lane_by)
 
 
 def column_more(
     *, board: Board, column: Column, filters: BoardFilters, after: Ticket, lane_by: str = "", lane: str | None = None
-) -> tuple[list[Ticket], bool]:
+) -> tuple[list[Card], bool]:
     """The next page of one column (or one swimlane cell) after ``after``; and whether more follow."""
     qs = filters.apply(board_scope(board).filter(status=column.status))
     lane_field = LANES.get(lane_by)
@@ -229,7 +276,7 @@ def column_more(
         qs = _in_lane(qs, lane_field, lane)
     if filters.label_id:
         qs = qs.distinct()
-    page = list(qs.after_card(position=after.position, ticket_id=after.pk).for_card()[: CARDS_PER_COLUMN + 1])
+    page = cards_of(qs.after_card(position=after.position, ticket_id=after.pk)[: CARDS_PER_COLUMN + 1])
     return page[:CARDS_PER_COLUMN], len(page) > CARDS_PER_COLUMN
 
 
