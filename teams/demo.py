@@ -124,7 +124,8 @@ def seed_people(*, seed: int, today: date) -> dict[str, Team]:
             )
             Holiday.objects.bulk_create(
                 Holiday(team=team, date=date(year, month, day), name=name)
-                for year in (today.year, today.year + 1)
+                # Last year too: demo ticket history reaches back months.
+                for year in (today.year - 1, today.year, today.year + 1)
                 for month, day, name in spec.holidays
             )
 

@@ -96,3 +96,25 @@ def make_ticket(team, *, by=None, route=False, **fields):
 
     fields.setdefault("title", "Cannot sign in to the portal")
     return ticket_create(team=team, by=by, draft=TicketDraft(**fields), route=route)
+
+
+# --- routing rules -----------------------------------------------------------------
+
+from tickets.models import RoutingRule  # noqa: E402
+
+
+class RoutingRuleFactory(DjangoModelFactory):
+    """A rule written straight to the table (no validation): ``add_labels=[...]`` sets its labels."""
+
+    class Meta:
+        model = RoutingRule
+        skip_postgeneration_save = True
+
+    team = factory.SubFactory(TeamFactory)
+    name = factory.Sequence(lambda n: f"Rule {n}")
+    order = factory.Sequence(lambda n: n + 1)
+
+    @factory.post_generation
+    def add_labels(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.add_labels.set(extracted)

@@ -9,6 +9,7 @@ from django import forms
 from teams.models import User
 from tickets.models import Account, Board, Column, Label, Priority, Ticket
 from tickets.selectors import LANES, BoardFilters, board_scope
+from tickets.services import ColumnSetting
 
 
 class BoardFilterForm(forms.Form):
@@ -69,3 +70,57 @@ class MoveForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ticket"].queryset = board_scope(board).select_related("team")  # type: ignore[attr-defined]
         self.fields["column"].queryset = board.columns.all()  # type: ignore[attr-defined]
+
+
+class BoardSettingsForm(forms.Form):
+    """Column names, positions and WIP limits of one board, and its per-agent WIP limit."""
+
+    wip_per_agent = forms.IntegerField(
+        required=False, min_value=1, max_value=50, label="Per-agent WIP limit",
+        help_text="Most tickets one person may have in progress; auto-assign skips people at the limit. Empty: none.",
+    )  # fmt: skip
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, board: Board, columns: list[Column], **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "wip_per_agent": board.wip_per_agent,
+                "version": board.version,
+                **{f"name_{c.pk}": c.name for c in columns},
+                **{f"order_{c.pk}": c.order + 1 for c in columns},
+                **{f"wip_{c.pk}": c.wip_limit for c in columns},
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.columns = columns
+        for c in columns:
+            self.fields[f"name_{c.pk}"] = forms.CharField(
+                max_length=60, label=f"Name of the {c.get_status_display()} column"
+            )
+            self.fields[f"order_{c.pk}"] = forms.IntegerField(min_value=1, max_value=len(columns), label="Position")
+            self.fields[f"wip_{c.pk}"] = forms.IntegerField(
+                required=False, min_value=1, max_value=500, label="WIP limit"
+            )
+
+    def rows(self) -> list[tuple[Column, forms.BoundField, forms.BoundField, forms.BoundField]]:
+        return [(c, self[f"name_{c.pk}"], self[f"order_{c.pk}"], self[f"wip_{c.pk}"]) for c in self.columns]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        orders = [data.get(f"order_{c.pk}") for c in self.columns]
+        if None not in orders and len(set(orders)) != len(orders):
+            raise forms.ValidationError("Each column needs its own position (1 to %(n)s).", params={"n": len(orders)})
+        return data
+
+    def settings(self) -> list[ColumnSetting]:
+        data = self.cleaned_data
+        return [
+            ColumnSetting(
+                column_id=c.pk,
+                name=data[f"name_{c.pk}"],
+                order=data[f"order_{c.pk}"] - 1,
+                wip_limit=data[f"wip_{c.pk}"],
+            )
+            for c in self.columns
+        ]

@@ -224,6 +224,7 @@ class Board(models.Model):
     wip_per_agent = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Most tickets one agent may have in progress; auto-assign respects it."
     )
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["team", "name"]

@@ -10,9 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import Coalesce
+from django.db import connection, models, transaction
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from projects.models import Project
@@ -20,9 +19,7 @@ from teams.models import Membership, Role, Team, User
 from teams.services import RuleBroken, StaleEdit
 from tickets.markdown import render_markdown
 from tickets.models import (
-    ACTIVE_STATUSES,
     DEFAULT_COLUMNS,
-    OPEN_STATUSES,
     Account,
     Board,
     Column,
@@ -30,11 +27,11 @@ from tickets.models import (
     EventField,
     Label,
     Priority,
-    RoutingRule,
     Status,
     Ticket,
     TicketEvent,
 )
+from tickets.routing import auto_assign_pick, routing_apply  # noqa: F401 - auto_assign_pick re-exported
 
 # Distance between neighbouring cards after a renumber. A move takes the
 # midpoint of its neighbours, so ~20 moves into the same gap fit before a
@@ -42,8 +39,6 @@ from tickets.models import (
 POSITION_GAP = 1 << 20
 # Below this gap a background renumber of the column is scheduled.
 RENUMBER_BELOW = 64
-
-__all__ = ["RuleBroken", "StaleEdit"]
 
 
 class WipLimitReached(RuleBroken):
@@ -250,77 +245,6 @@ class TicketDraft:
     labels: list[Label] = field(default_factory=list)
 
 
-def _rule_matches(rule: RoutingRule, draft: TicketDraft) -> bool:
-    if rule.channel and rule.channel != draft.channel:
-        return False
-    if rule.kind and rule.kind != draft.kind:
-        return False
-    if rule.priority and rule.priority != draft.priority:
-        return False
-    if rule.account_tier and (draft.account is None or draft.account.tier != rule.account_tier):
-        return False
-    keywords = [k.strip().lower() for k in rule.keywords.split(",") if k.strip()]
-    if keywords:
-        text = f"{draft.title}\n{draft.description}".lower()
-        if not any(k in text for k in keywords):
-            return False
-    return True
-
-
-def routing_apply(*, team: Team, draft: TicketDraft) -> tuple[Team, TicketDraft, RoutingRule | None]:
-    """Apply the first matching active rule of ``team``; return the (possibly new) team and draft."""
-    rules = RoutingRule.objects.filter(team=team, is_active=True).prefetch_related("add_labels").order_by("order", "id")
-    for rule in rules:
-        if not _rule_matches(rule, draft):
-            continue
-        target = team
-        if rule.set_team_id and rule.set_team_id != team.pk:
-            target = rule.set_team  # type: ignore[assignment]
-            # Labels and project belong to the team the ticket came to first.
-            draft.labels = []
-            draft.project = None
-        if rule.set_priority:
-            draft.priority = rule.set_priority
-        if target == team:
-            draft.labels = list({lbl.pk: lbl for lbl in [*draft.labels, *rule.add_labels.all()]}.values())
-        if rule.set_assignee_id and Membership.objects.filter(team=target, user_id=rule.set_assignee_id).exists():
-            draft.assignee = rule.set_assignee
-        elif rule.auto_assign:
-            draft.assignee = auto_assign_pick(team=target, story_points=draft.story_points)
-        return target, draft, rule
-    return team, draft, None
-
-
-def auto_assign_pick(*, team: Team, story_points: int | None = None) -> User | None:
-    """The agent with the fewest open tickets who has capacity left and is under the WIP limit.
-
-    Capacity left: sprint capacity minus the story points of their open
-    tickets in this team, at least the new ticket's points (or 1). WIP: their
-    in-progress tickets stay below the board's per-agent limit, when set.
-    """
-    board = Board.objects.filter(team=team, project__isnull=True).first()
-    in_team_open = Q(user__assigned_tickets__team=team, user__assigned_tickets__status__in=OPEN_STATUSES)
-    in_team_active = Q(user__assigned_tickets__team=team, user__assigned_tickets__status__in=ACTIVE_STATUSES)
-    candidates = (
-        Membership.objects.filter(team=team, role__in=[Role.AGENT, Role.LEAD])
-        .annotate(
-            open_count=Count("user__assigned_tickets", filter=in_team_open),
-            active_count=Count("user__assigned_tickets", filter=in_team_active),
-            open_points=Coalesce(Sum("user__assigned_tickets__story_points", filter=in_team_open), 0),
-        )
-        .select_related("user")
-        .order_by("open_count", "open_points", "user_id")
-    )
-    need = story_points or 1
-    for m in candidates:
-        if m.capacity - m.open_points < need:
-            continue
-        if board and board.wip_per_agent is not None and m.active_count >= board.wip_per_agent:
-            continue
-        return m.user
-    return None
-
-
 @transaction.atomic
 def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: bool = True) -> Ticket:
     """Create a ticket: routing rules first, then the WIP check, number, position and history."""
@@ -471,7 +395,8 @@ def ticket_move(
     if low:
         from tickets.tasks import renumber_positions
 
-        renumber_positions.delay_on_commit(locked.team_id, column.status)
+        team_id, status = locked.team_id, column.status
+        transaction.on_commit(lambda: renumber_positions.delay(team_id, status))
     return MoveResult(ticket=locked, from_status=from_status, to_status=column.status)
 
 
@@ -532,3 +457,47 @@ def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool) -> Comm
         # Conditional: of two replies at once, the earlier one stays the first response.
         Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(first_response_at=comment.created_at)
     return comment
+
+
+# --- Board settings ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ColumnSetting:
+    column_id: int
+    name: str
+    order: int
+    wip_limit: int | None
+
+
+@transaction.atomic
+def board_configure(
+    *, board: Board, by: User, expected_version: int, columns: list[ColumnSetting], wip_per_agent: int | None
+) -> Board:
+    """Rename, reorder and set the WIP limits of a board's columns, and its per-agent WIP limit.
+
+    A limit below the column's current count is allowed: the column shows
+    "over limit" and refuses new cards until it drains. A save based on an
+    old version raises :class:`StaleEdit`.
+    """
+    locked = Board.objects.select_for_update().get(pk=board.pk)
+    if locked.version != expected_version:
+        raise StaleEdit(current=locked)
+    existing = {c.pk: c for c in Column.objects.select_for_update().filter(board=locked)}
+    if {c.column_id for c in columns} != set(existing):
+        raise RuleBroken("The board's columns changed meanwhile; reload the page.")
+    orders = [c.order for c in columns]
+    if len(set(orders)) != len(orders):
+        raise RuleBroken("Two columns cannot have the same position.")
+    # Two passes, so that swapping two positions never meets the unique (board, order) constraint.
+    Column.objects.filter(board=locked).update(order=models.F("order") + 1000)
+    for setting in columns:
+        column = existing[setting.column_id]
+        column.name = setting.name.strip()
+        column.order = setting.order
+        column.wip_limit = setting.wip_limit
+    Column.objects.bulk_update(existing.values(), ["name", "order", "wip_limit"])
+    locked.wip_per_agent = wip_per_agent
+    locked.version += 1
+    locked.save(update_fields=["wip_per_agent", "version"])
+    return locked

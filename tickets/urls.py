@@ -1,6 +1,7 @@
 from django.urls import path
 
-from tickets.views import board
+from tickets.views import board, ticket
+from tickets.views import settings as settings_views
 
 app_name = "tickets"
 
@@ -9,10 +10,34 @@ urlpatterns = [
     path("board/", board.board, name="board"),
     path("board/move/", board.board_move, name="board-move"),
     path("board/columns/<int:column_id>/more/", board.board_more, name="board-more"),
+    path("board/settings/", board.board_settings, name="board-settings"),
     path("projects/<int:project_id>/board/", board.board, name="project-board"),
     path("projects/<int:project_id>/board/move/", board.board_move, name="project-board-move"),
     path("projects/<int:project_id>/board/columns/<int:column_id>/more/", board.board_more, name="project-board-more"),
+    path("projects/<int:project_id>/board/settings/", board.board_settings, name="project-board-settings"),
     path("backlog/", board.backlog, name="backlog"),
     # Tickets: list, detail, forms, bulk edit, comments
+    path("tickets/", ticket.ticket_list, name="list"),
+    path("tickets/new/", ticket.ticket_create, name="create"),
+    path("tickets/bulk/", ticket.ticket_bulk, name="bulk"),
+    path("tickets/<int:number>/", ticket.ticket_detail, name="detail"),
+    path("tickets/<int:number>/edit/", ticket.ticket_edit, name="edit"),
+    path("tickets/<int:number>/comments/", ticket.ticket_comment, name="comment"),
     # Routing rules
+    path("routing/", settings_views.routing_page, name="routing"),
+    path("routing/new/", settings_views.routing_create, name="routing-create"),
+    path("routing/<int:pk>/", settings_views.routing_rule, name="routing-rule"),
+    path("routing/<int:pk>/edit/", settings_views.routing_edit, name="routing-edit"),
+    path("routing/<int:pk>/active/", settings_views.routing_active, name="routing-active"),
+    path("routing/<int:pk>/move/", settings_views.routing_move, name="routing-move"),
+    path("routing/<int:pk>/delete/", settings_views.routing_delete, name="routing-delete"),
+    path("labels/", settings_views.labels_page, name="labels"),
+    path("labels/new/", settings_views.label_create, name="label-create"),
+    path("labels/<int:pk>/", settings_views.label_row, name="label-row"),
+    path("labels/<int:pk>/edit/", settings_views.label_edit, name="label-edit"),
+    path("labels/<int:pk>/delete/", settings_views.label_delete, name="label-delete"),
+    path("accounts/", settings_views.accounts_page, name="accounts"),
+    path("accounts/new/", settings_views.account_create, name="account-create"),
+    path("accounts/<int:pk>/", settings_views.account_row, name="account-row"),
+    path("accounts/<int:pk>/edit/", settings_views.account_edit, name="account-edit"),
 ]

@@ -318,3 +318,95 @@ def test_board_routes_of_another_team_are_404(team, other_team, make_member, log
     assert client.get(board_url(other_team)).status_code == 404
     assert client.get(f"{board_url(other_team)}columns/{col.pk}/more/?after={t.pk}").status_code == 404
     assert client.post(move_url(other_team), {"ticket": t.pk, "column": col.pk}).status_code == 404
+
+
+def _settings_payload(board, **overrides):
+    data = {"version": board.version, "wip_per_agent": ""}
+    for c in board.columns.all():
+        data[f"name_{c.pk}"] = c.name
+        data[f"order_{c.pk}"] = c.order + 1
+        data[f"wip_{c.pk}"] = c.wip_limit or ""
+    data.update(overrides)
+    return data
+
+
+def test_lead_sets_wip_limits_names_and_order(team, board, make_member, login):
+    lead = make_member(team, Role.LEAD)
+    todo = board.columns.get(status=Status.TODO)
+    doing = board.columns.get(status=Status.IN_PROGRESS)
+    url = reverse("tickets:board-settings", args=[team.slug])
+    client = login(lead)
+    assert client.get(url).status_code == 200
+    changes = {f"wip_{doing.pk}": "2", f"name_{todo.pk}": "Inbox", f"order_{todo.pk}": "2", f"order_{doing.pk}": "1"}
+    payload = _settings_payload(board, **changes, wip_per_agent="3")
+    response = client.post(url, payload)
+    assert response.status_code == 302
+    doing.refresh_from_db()
+    todo.refresh_from_db()
+    board.refresh_from_db()
+    assert (doing.wip_limit, doing.order, todo.name, todo.order, board.wip_per_agent) == (2, 0, "Inbox", 1, 3)
+    html = client.get(board_url(team)).content.decode()
+    assert html.index("In Progress</h2>") < html.index("Inbox</h2>")
+    assert re.search(r'class="col-count"[^>]*>0 / 2</span>', html)
+
+
+def test_board_settings_refuse_bad_input_and_stale_saves(team, board, make_member, login):
+    lead = make_member(team, Role.LEAD)
+    todo = board.columns.get(status=Status.TODO)
+    doing = board.columns.get(status=Status.IN_PROGRESS)
+    url = reverse("tickets:board-settings", args=[team.slug])
+    client = login(lead)
+    bad = client.post(url, _settings_payload(board, **{f"wip_{doing.pk}": "-1", f"order_{todo.pk}": "2"}))
+    assert bad.status_code == 422
+    html = bad.content.decode()
+    assert "Ensure this value is greater than or equal to 1." in html
+    assert "Each column needs its own position" in html
+    opened = _settings_payload(board)
+    client.post(url, _settings_payload(board, **{f"wip_{doing.pk}": "4"}))
+    stale = client.post(url, {**opened, f"wip_{doing.pk}": "9"})
+    assert stale.status_code == 409
+    assert "Someone else changed this board" in stale.content.decode()
+    assert "In Progress (WIP 4)" in stale.content.decode()
+    doing.refresh_from_db()
+    assert doing.wip_limit == 4
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_board_settings_by_role(team, board, make_member, login, role):
+    user = make_member(team, role)
+    url = reverse("tickets:board-settings", args=[team.slug])
+    allowed = Action.MANAGE_TEAM in EXPECTED[role]
+    client = login(user)
+    assert client.get(url).status_code == (200 if allowed else 403)
+    doing = board.columns.get(status=Status.IN_PROGRESS)
+    client.post(url, _settings_payload(board, **{f"wip_{doing.pk}": "1"}))
+    doing.refresh_from_db()
+    assert (doing.wip_limit == 1) is allowed
+    assert ("Board settings" in client.get(board_url(team)).content.decode()) is allowed
+
+
+def test_board_settings_of_another_team_are_404(team, other_team, make_member, login):
+    from tickets.services import board_ensure_for_team
+
+    board_ensure_for_team(team=other_team)
+    client = login(make_member(team, Role.MANAGER))
+    assert client.get(reverse("tickets:board-settings", args=[other_team.slug])).status_code == 404
+
+
+def test_low_gap_schedules_a_background_renumber(team, board, django_capture_on_commit_callbacks, settings):
+    from supportpm.celery import app
+
+    a, b, c = (make_ticket(team, title=t) for t in "ABC")
+    Ticket.objects.filter(pk=a.pk).update(position=1000)
+    Ticket.objects.filter(pk=b.pk).update(position=1010)
+    todo = board.columns.get(status=Status.TODO)
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            ticket_move(ticket=c, by=None, column=todo, above_id=a.pk, below_id=b.pk)
+    finally:
+        app.conf.task_always_eager = False
+    assert len(callbacks) == 1
+    positions = list(Ticket.objects.order_by("position").values_list("title", "position"))
+    assert [p[0] for p in positions] == ["A", "C", "B"]
+    assert positions[1][1] - positions[0][1] > 1000, "the column was spread out again"

@@ -6,9 +6,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
@@ -18,7 +18,7 @@ from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
 from tickets import services
-from tickets.board_forms import BoardFilterForm, MoveForm
+from tickets.board_forms import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
 from tickets.selectors import BoardData, board_data, column_more
 
@@ -53,8 +53,9 @@ def _context(request: TeamRequest, team: Team, board: Board, project: Project | 
         "board_url": board_url,
         "move_url": move_url,
         "key_prefix": team.slug.upper(),
-        "ticket_base": f"/t/{team.slug}/tickets/",  # TEMP until tickets:list lands
+        "ticket_base": reverse("tickets:list", args=[team.slug]),
         "can_move": can(request.membership, Action.WORK_TICKETS),
+        "can_configure": can(request.membership, Action.MANAGE_TEAM),
         **extra,
     }
 
@@ -108,7 +109,7 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     filters = filters_form.filters(request.user)
     lane_by = filters_form.lane_by
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         data = board_data(board=the_board, filters=filters, lane_by=lane_by)
         context = _context(request, team, the_board, project, filters_form, data, oob=True)
         return render(request, f"{TEMPLATE}#board-columns", context, status=422)
@@ -134,6 +135,44 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     if status == 200:
         trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
     return response
+
+
+@require_http_methods(["GET", "POST"])
+@team_view(Action.MANAGE_TEAM)
+def board_settings(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
+    """Leads name, order and limit the columns of a board."""
+    the_board, project = _board_for(team, project_id)
+    columns = list(the_board.columns.all())
+    board_url = (
+        reverse("tickets:board", args=[team.slug])
+        if project is None
+        else reverse("tickets:project-board", args=[team.slug, project.pk])
+    )
+    form = BoardSettingsForm(request.POST or None, board=the_board, columns=columns)
+    context: dict[str, Any] = {
+        "team": team, "board": the_board, "project": project, "form": form, "board_url": board_url,
+    }  # fmt: skip
+    if request.method == "GET":
+        return render(request, "tickets/board_settings.html", context)
+    if not form.is_valid():
+        return render(request, "tickets/board_settings.html", context, status=422)
+    try:
+        services.board_configure(
+            board=the_board, by=request.user, expected_version=form.cleaned_data["version"],
+            columns=form.settings(), wip_per_agent=form.cleaned_data["wip_per_agent"],
+        )  # fmt: skip
+    except services.StaleEdit as stale:
+        form.add_error(None, "Someone else changed this board while you were editing. Check the values and save again.")
+        data = request.POST.copy()
+        data["version"] = str(stale.current.version)
+        form.data = data
+        context["current_columns"] = list(the_board.columns.all())
+        return render(request, "tickets/board_settings.html", context, status=409)
+    except services.RuleBroken as broken:
+        form.add_error(None, str(broken))
+        return render(request, "tickets/board_settings.html", context, status=422)
+    messages.success(request, "Board settings saved.")
+    return redirect(board_url)
 
 
 @team_view()
