@@ -22,4 +22,12 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
         "args": ("beat",),
     },
+    # SLA: claim breached and at-risk targets, escalate and notify. Breaches are
+    # found within 30 s (plus the sweep's own milliseconds); the sweep expires
+    # rather than piling up if workers fall behind.
+    "sla-sweep": {
+        "task": "tickets.tasks.sla_sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }

@@ -17,6 +17,7 @@ team_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", team_views.home, name="home"),
     path("t/<slug:team_slug>/", include(team_patterns)),
+    path("notifications/", include("tickets.notification_urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

@@ -8,6 +8,11 @@ from teams.http import SESSION_TEAM_KEY
 from teams.models import Membership, Role, Team
 from teams.permissions import Action, can
 
+# Pages that belong to another section: the navigation highlights that section,
+# and the team switcher opens it (the calendar editor is for leads only, so the
+# switcher must not send someone to another team's editor and a 403).
+SECTION_OF = {"teams:calendar": "teams:detail"}
+
 
 def current_team(request: HttpRequest) -> dict[str, Any]:
     """The team in view and the user's teams, for the navigation and switcher.
@@ -26,6 +31,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         membership = Membership.objects.of_user_in_team(user, slug).first() if slug else None
     match = getattr(request, "resolver_match", None)
     section = match.view_name if match and match.kwargs.keys() == {"team_slug"} else "tickets:board"
+    section = SECTION_OF.get(section, section)
     return {
         "current_team": membership.team if membership else None,
         "current_membership": membership,

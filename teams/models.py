@@ -49,6 +49,8 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     created_at = models.DateTimeField(auto_now_add=True)
+    # Moves on with every save of the time zone and weekly hours: a stale save is refused.
+    calendar_version = models.PositiveIntegerField(default=1)
 
     objects = TeamQuerySet.as_manager()
 

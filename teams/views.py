@@ -10,13 +10,25 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
-from teams.forms import MembershipForm
+from teams.calendar import BusinessCalendar
+from teams.forms import CalendarForm, HolidayForm, MembershipForm, PrefillForm, time_zone_suggestions
 from teams.http import SESSION_TEAM_KEY, TeamRequest
-from teams.models import Membership, Team, Weekday
+from teams.models import Holiday, Membership, Team, Weekday
 from teams.permissions import Action, can
-from teams.services import RuleBroken, StaleEdit, membership_update
+from teams.services import (
+    CalendarRefused,
+    RuleBroken,
+    StaleEdit,
+    calendar_state,
+    calendar_update,
+    holiday_add,
+    holiday_remove,
+    holidays_prefill,
+    membership_update,
+    minutes_label,
+)
 
 TeamView = Callable[..., HttpResponse]
 
@@ -127,3 +139,175 @@ def member_edit(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     messages.success(request, f"Saved {updated.user.display_name}.")
     context = {"team": team, "m": updated, "can_edit_members": True}
     return render(request, "teams/team_detail.html#member-row", context)
+
+
+# --- Business calendar -------------------------------------------------------------------------
+
+CALENDAR = "teams/calendar.html"
+CALENDAR_STALE = (
+    "Someone else changed the calendar while you were editing. What is saved now is shown below; "
+    "your input is kept in the fields — save again to overwrite."
+)
+
+
+def _holidays_context(team: Team, **extra: Any) -> dict[str, Any]:
+    """The holiday list (from 1 January of the team's current year on) and its two forms."""
+    today = timezone.now().astimezone(team.tzinfo).date()
+    return {
+        "team": team,
+        "today": today,
+        "holidays": list(Holiday.objects.filter(team=team, date__gte=today.replace(month=1, day=1))),
+        "holiday_form": HolidayForm(),
+        "prefill_form": PrefillForm(initial={"year": today.year}),
+        **extra,
+    }
+
+
+def _calendar_page(request: TeamRequest, team: Team, *, status: int = 200, **extra: Any) -> HttpResponse:
+    state = calendar_state(team)
+    team.refresh_from_db(fields=["time_zone", "calendar_version"])
+    calendar = BusinessCalendar.for_team(team)
+    now = timezone.now()
+    context = _holidays_context(team, **extra)
+    context.setdefault("form", CalendarForm(state=state))
+    context.update(
+        state=state,
+        time_zones=time_zone_suggestions(),
+        local_now=now.astimezone(team.tzinfo),
+        open_now=calendar.has_hours and calendar.is_open(now),
+        next_change=_local(calendar.next_change(now), team),
+        weekly_hours=_duration(sum(end - start for _, start, end in state.intervals)),
+    )
+    if "current" in extra:
+        context["current_week"] = _week_summary(extra["current"].intervals)
+    return render(request, CALENDAR, context, status=status)
+
+
+def _local(moment: Any, team: Team) -> Any:
+    return moment.astimezone(team.tzinfo) if moment is not None else None
+
+
+def _duration(minutes: int) -> str:
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def _week_summary(intervals: Any) -> list[tuple[str, str]]:
+    """("Monday", "09:00–12:00, 13:00–17:00") for each day; "closed" for a day without hours."""
+    return [
+        (
+            day.label,
+            ", ".join(f"{minutes_label(s)}–{minutes_label(e)}" for d, s, e in intervals if d == day.value) or "closed",
+        )
+        for day in Weekday
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@team_view(Action.MANAGE_TEAM)
+def calendar_edit(request: TeamRequest, team: Team) -> HttpResponse:
+    """The team's time zone, weekly hours and holidays. The week form is a plain POST and redirect."""
+    if request.method == "GET":
+        return _calendar_page(request, team)
+    form = CalendarForm(request.POST, state=calendar_state(team))
+    if not form.is_valid():
+        return _calendar_page(request, team, form=form, status=422)
+    try:
+        calendar_update(
+            team=team,
+            by=request.membership,
+            expected_version=form.cleaned_data["version"],
+            time_zone=form.cleaned_data["time_zone"],
+            intervals=form.intervals(),
+        )
+    except StaleEdit as stale:
+        form.add_error(None, CALENDAR_STALE)
+        form.keep_input_after_stale(stale.current.version)
+        return _calendar_page(request, team, form=form, current=stale.current, status=409)
+    except CalendarRefused as refusal:
+        form.add_refusal(refusal)
+        return _calendar_page(request, team, form=form, status=422)
+    except RuleBroken as broken:
+        form.add_error(None, str(broken))
+        return _calendar_page(request, team, form=form, status=422)
+    if form.round_the_clock:
+        messages.success(request, "The team now works 24 hours on every day. Open tickets' SLA due times follow.")
+    else:
+        messages.success(request, "Saved the working hours. Open tickets' SLA due times follow the new calendar.")
+    return redirect("teams:calendar", team_slug=team.slug)
+
+
+def _holiday_answer(request: TeamRequest, team: Team, *, status: int = 200, **extra: Any) -> HttpResponse:
+    """HTMX: the holiday list. A plain form post: back to the page, or the page with the refused form."""
+    if request.htmx:
+        return render(request, f"{CALENDAR}#holiday-list", _holidays_context(team, **extra), status=status)
+    if status >= 400:
+        return _calendar_page(request, team, status=status, **extra)
+    return redirect("teams:calendar", team_slug=team.slug)
+
+
+def _day(day: Any) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+@require_POST
+@team_view(Action.MANAGE_TEAM)
+def holiday_create(request: TeamRequest, team: Team) -> HttpResponse:
+    form = HolidayForm(request.POST)
+    if form.is_valid():
+        try:
+            holiday = holiday_add(
+                team=team, by=request.membership, date=form.cleaned_data["date"], name=form.cleaned_data["name"]
+            )
+        except RuleBroken as broken:
+            form.add_error("date", str(broken))
+        else:
+            messages.success(request, f"Added “{holiday.name}” on {_day(holiday.date)}.")
+            return _holiday_answer(request, team)
+    return _holiday_answer(request, team, status=422, holiday_form=form)
+
+
+@require_POST
+@team_view(Action.MANAGE_TEAM)
+def holiday_delete(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
+    holiday = get_object_or_404(Holiday.objects.filter(team=team), pk=pk)
+    try:
+        holiday_remove(team=team, by=request.membership, holiday_id=holiday.pk)
+    except RuleBroken as broken:
+        messages.error(request, str(broken))
+    else:
+        messages.success(request, f"Removed “{holiday.name}” ({_day(holiday.date)}).")
+    return _holiday_answer(request, team)
+
+
+@require_POST
+@team_view(Action.MANAGE_TEAM)
+def holidays_prefill_view(request: TeamRequest, team: Team) -> HttpResponse:
+    """Add a country's public holidays for a year; dates already on the calendar are kept."""
+    form = PrefillForm(request.POST)
+    if form.is_valid():
+        try:
+            result = holidays_prefill(
+                team=team,
+                by=request.membership,
+                country=form.cleaned_data["country"],
+                years=[form.cleaned_data["year"]],
+            )
+        except RuleBroken as broken:
+            form.add_error(None, str(broken))
+        else:
+            country = form.country_name(result.country)
+            year = result.years[0]
+            if result.added:
+                note = f"Added {_count(len(result.added), 'public holiday')} of {country} for {year}."
+                if result.skipped:
+                    note += f" Kept {_count(result.skipped, 'date')} already on the calendar."
+                messages.success(request, note)
+            else:
+                messages.info(request, f"Every public holiday of {country} for {year} is already on the calendar.")
+            return _holiday_answer(request, team)
+    return _holiday_answer(request, team, status=422, prefill_form=form)

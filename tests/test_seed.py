@@ -391,3 +391,71 @@ def test_seeding_queries_do_not_grow_with_the_number_of_tickets():
     # One statement per batch of rows: 800 tickets may need a couple more batches of events.
     assert large - small <= 4, (small, large)
     assert small < 150
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_open_tickets_sla_clocks_and_policies_once():
+    from tickets.models import Notification, SLAAlert, SLAPolicy
+
+    out = StringIO()
+    call_command("seed_demo", "--seed", "5", "--tickets", "200", stdout=out)
+    assert "SLA: 9 policies added" in out.getvalue()
+    for team in Team.objects.all():
+        assert list(SLAPolicy.objects.filter(team=team).order_by("order").values_list("name", "account_tier")) == [
+            ("Enterprise accounts", Tier.ENTERPRISE), ("Premium accounts", Tier.PREMIUM), ("Standard", ""),
+        ]  # fmt: skip
+        assert SLAPolicy.objects.get(team=team, name="Standard").targets.count() == 4
+    assert SLAPolicy.objects.filter(business_hours=True).count() == 9  # APAC's business hours are round the clock
+    open_tickets = Ticket.objects.exclude(status=Status.RESOLVED)
+    assert open_tickets.exists() and not open_tickets.filter(sla_policy__isnull=True).exists()
+    # Running clocks have due times; tickets waiting on the customer are paused, with none.
+    running = open_tickets.exclude(status=Status.WAITING)
+    assert running.exists() and not running.filter(res_due_at__isnull=True).exists()
+    waiting = open_tickets.filter(status=Status.WAITING)
+    assert not waiting.filter(sla_paused_since__isnull=True).exists()
+    assert not waiting.filter(res_due_at__isnull=False).exists()
+    # Every demo ticket's clock has started, resolved ones stopped at their resolution.
+    assert not Ticket.objects.filter(sla_started_at__isnull=True).exists()
+    resolved = Ticket.objects.filter(status=Status.RESOLVED).first()
+    assert resolved is not None and resolved.sla_pauses[-1][2] == "resolved" and resolved.sla_pauses[-1][1] is None
+    # One sweep ran: some targets were breached and the leads heard of it (the demo sends no mail).
+    assert SLAAlert.objects.filter(kind="breached").exists()
+    assert Notification.objects.filter(user__username="leo").exists()
+    state = (
+        sorted(SLAPolicy.objects.values_list("team__slug", "name", "order", "version")),
+        sorted(Ticket.objects.values_list("team__slug", "number", "status", "priority", "res_due_at", "frt_due_at")),
+        SLAAlert.objects.count(),
+        Notification.objects.count(),
+    )
+
+    again = StringIO()
+    call_command("seed_demo", "--seed", "5", "--tickets", "200", stdout=again)
+    assert "SLA:" not in again.getvalue()
+    assert SLAPolicy.objects.count() == 9, "seeding twice adds no second policy"
+    assert (
+        sorted(SLAPolicy.objects.values_list("team__slug", "name", "order", "version")),
+        sorted(Ticket.objects.values_list("team__slug", "number", "status", "priority", "res_due_at", "frt_due_at")),
+        SLAAlert.objects.count(),
+        Notification.objects.count(),
+    ) == state
+
+
+@pytest.mark.django_db
+def test_seed_demo_sla_state_is_deterministic_for_a_seed_and_day():
+    from tickets.demo_sla import seed_sla
+
+    def run() -> list[tuple]:
+        teams = seed_people(seed=9, today=TODAY)
+        seed_tickets(teams=teams, seed=9, today=TODAY, count=150)
+        seed_sla(teams=teams, today=TODAY)
+        return sorted(
+            Ticket.objects.values_list(
+                "team__slug", "number", "status", "priority", "sla_policy__name", "sla_pauses", "frt_due_at",
+                "res_due_at", "frt_breached_at", "res_breached_at", "res_warned_at",
+            )
+        )  # fmt: skip
+
+    first = run()
+    assert any(row[-2] for row in first), "some targets are breached at the anchor"
+    _wipe()
+    assert run() == first

@@ -15,6 +15,7 @@ from tickets.services import ColumnSetting
 class BoardFilterForm(forms.Form):
     mine = forms.BooleanField(required=False, label="Mine")
     unassigned = forms.BooleanField(required=False, label="Unassigned")
+    sla_risk = forms.BooleanField(required=False, label="At risk or breached")
     priority = forms.TypedChoiceField(
         required=False, coerce=int, empty_value=None, choices=[("", "Any priority"), *Priority.choices]
     )
@@ -22,7 +23,13 @@ class BoardFilterForm(forms.Form):
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account")
     q = forms.CharField(required=False, max_length=200, label="Search")
     lanes = forms.ChoiceField(
-        required=False, choices=[("", "No swimlanes"), ("assignee", "By assignee"), ("priority", "By priority")]
+        required=False,
+        choices=[
+            ("", "No swimlanes"),
+            ("assignee", "By assignee"),
+            ("priority", "By priority"),
+            ("sla", "Breach risk"),
+        ],
     )
 
     def __init__(self, *args: Any, board: Board, **kwargs: Any) -> None:
@@ -46,6 +53,7 @@ class BoardFilterForm(forms.Form):
             label_id=label.pk if label else None,
             account_id=account.pk if account else None,
             text=data.get("q") or "",
+            sla_risk=bool(data.get("sla_risk")),
         )
 
     @property
@@ -73,7 +81,17 @@ class MoveForm(forms.Form):
 
 
 class BoardSettingsForm(forms.Form):
-    """Column names, positions and WIP limits of one board, and its per-agent WIP limit."""
+    """Column names, positions, WIP limits and SLA pauses of one board, and its per-agent WIP limit.
+
+    Only the team's board says which columns stop SLA clocks (project boards
+    show the same tickets, so they follow the team board).
+    """
+
+    PAUSES_HELP = (
+        "While a ticket sits in a ticked column, its SLA clocks stand still (e.g. waiting on the customer). "
+        "A change applies from the next time a ticket enters or leaves the column: tickets already there keep "
+        "their clock as it is until they move. Due times of open tickets are recomputed in the background."
+    )
 
     wip_per_agent = forms.IntegerField(
         required=False, min_value=1, max_value=50, label="Per-agent WIP limit",
@@ -90,10 +108,12 @@ class BoardSettingsForm(forms.Form):
                 **{f"name_{c.pk}": c.name for c in columns},
                 **{f"order_{c.pk}": c.order + 1 for c in columns},
                 **{f"wip_{c.pk}": c.wip_limit for c in columns},
+                **{f"pauses_{c.pk}": c.pauses_sla for c in columns},
             },
         )
         super().__init__(*args, **kwargs)
         self.columns = columns
+        self.shows_pauses = board.project_id is None
         for c in columns:
             self.fields[f"name_{c.pk}"] = forms.CharField(
                 max_length=60, label=f"Name of the {c.get_status_display()} column"
@@ -102,9 +122,24 @@ class BoardSettingsForm(forms.Form):
             self.fields[f"wip_{c.pk}"] = forms.IntegerField(
                 required=False, min_value=1, max_value=500, label="WIP limit"
             )
+            if self.shows_pauses:
+                self.fields[f"pauses_{c.pk}"] = forms.BooleanField(
+                    required=False, label=f"{c.get_status_display()} stops the SLA clock"
+                )
 
-    def rows(self) -> list[tuple[Column, forms.BoundField, forms.BoundField, forms.BoundField]]:
-        return [(c, self[f"name_{c.pk}"], self[f"order_{c.pk}"], self[f"wip_{c.pk}"]) for c in self.columns]
+    def rows(
+        self,
+    ) -> list[tuple[Column, forms.BoundField, forms.BoundField, forms.BoundField, forms.BoundField | None]]:
+        return [
+            (
+                c,
+                self[f"name_{c.pk}"],
+                self[f"order_{c.pk}"],
+                self[f"wip_{c.pk}"],
+                self[f"pauses_{c.pk}"] if self.shows_pauses else None,
+            )
+            for c in self.columns
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -121,6 +156,7 @@ class BoardSettingsForm(forms.Form):
                 name=data[f"name_{c.pk}"],
                 order=data[f"order_{c.pk}"] - 1,
                 wip_limit=data[f"wip_{c.pk}"],
+                pauses_sla=data[f"pauses_{c.pk}"] if self.shows_pauses else None,
             )
             for c in self.columns
         ]

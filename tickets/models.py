@@ -87,12 +87,18 @@ class Label(models.Model):
 
 
 class Ticket(models.Model):
-    """A customer inquiry or an internal work item, on the team's board."""
+    """A customer inquiry or an internal work item, on the team's board.
 
-    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="tickets")
+    Foreign keys whose lookups a composite index already serves carry no index
+    of their own: every index is written again when the SLA sweep claims a
+    breach, so fewer indexes make claims cheaper.
+    """
+
+    # Served by the (team, number) and board-order indexes.
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="tickets", db_index=False)
     number = models.PositiveIntegerField(help_text="Per-team sequence; the key is TEAM-number.")
-    project = models.ForeignKey(
-        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    project = models.ForeignKey(  # served by the project board-order index
+        "projects.Project", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets", db_index=False
     )
     kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.INQUIRY)
     title = models.CharField(max_length=200)
@@ -104,8 +110,13 @@ class Ticket(models.Model):
     channel = models.CharField(max_length=16, choices=Channel.choices, default=Channel.EMAIL)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, default=Priority.NORMAL)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TODO)
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_tickets"
+    assignee = models.ForeignKey(  # served by the (assignee, status) index
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+        db_index=False,
     )
     story_points = models.PositiveSmallIntegerField(null=True, blank=True, validators=[MaxValueValidator(100)])
     impact = models.PositiveSmallIntegerField(
@@ -122,6 +133,25 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # SLA state (tickets/sla.py). Due times are NULL whenever a target is not
+    # running: met, paused, resolved, or no target; the sweep reads only these.
+    sla_policy = models.ForeignKey(
+        "tickets.SLAPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
+    )
+    sla_started_at = models.DateTimeField(null=True, blank=True)
+    sla_pauses = models.JSONField(
+        default=list, blank=True, help_text="[[start, end or null, 'paused' or 'resolved'], …] in ISO 8601 UTC."
+    )
+    sla_paused_since = models.DateTimeField(null=True, blank=True)
+    sla_cycle = models.PositiveSmallIntegerField(default=1)
+    frt_due_at = models.DateTimeField(null=True, blank=True)
+    frt_warn_at = models.DateTimeField(null=True, blank=True)
+    frt_warned_at = models.DateTimeField(null=True, blank=True)
+    frt_breached_at = models.DateTimeField(null=True, blank=True)
+    res_due_at = models.DateTimeField(null=True, blank=True)
+    res_warn_at = models.DateTimeField(null=True, blank=True)
+    res_warned_at = models.DateTimeField(null=True, blank=True)
+    res_breached_at = models.DateTimeField(null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -140,6 +170,19 @@ class Ticket(models.Model):
             models.Index(fields=["team", "status", "position", "id"], name="ticket_board_order"),
             models.Index(fields=["assignee", "status"], name="ticket_assignee_status"),
             models.Index(fields=["project", "status", "position"], name="ticket_project_board_order"),
+            # The SLA sweep's claims: only targets that are running and not yet claimed.
+            models.Index(fields=["frt_due_at"], condition=Q(frt_breached_at__isnull=True), name="ticket_sla_frt_due"),
+            models.Index(fields=["res_due_at"], condition=Q(res_breached_at__isnull=True), name="ticket_sla_res_due"),
+            models.Index(
+                fields=["frt_warn_at"],
+                condition=Q(frt_warned_at__isnull=True, frt_breached_at__isnull=True),
+                name="ticket_sla_frt_warn",
+            ),
+            models.Index(
+                fields=["res_warn_at"],
+                condition=Q(res_warned_at__isnull=True, res_breached_at__isnull=True),
+                name="ticket_sla_res_warn",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -246,6 +289,9 @@ class Column(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices)
     order = models.PositiveSmallIntegerField()
     wip_limit = models.PositiveSmallIntegerField(null=True, blank=True, help_text="Empty: no limit.")
+    pauses_sla = models.BooleanField(
+        default=False, help_text="SLA clocks stop while a ticket is here (e.g. waiting on the customer)."
+    )
 
     class Meta:
         ordering = ["board", "order"]
@@ -265,6 +311,7 @@ DEFAULT_COLUMNS = (
     ("Escalated", Status.ESCALATED, 3),
     ("Resolved", Status.RESOLVED, None),
 )
+DEFAULT_PAUSED_STATUSES = (Status.WAITING,)
 
 
 class RoutingRule(models.Model):
@@ -308,3 +355,107 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- SLA ---------------------------------------------------------------------------------
+
+
+class SLATargetKind(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+class SLAPolicy(models.Model):
+    """Targets per priority for the tickets it matches; the first active match (by order) applies.
+
+    Empty conditions match anything. Targets count business time on the
+    team's calendar, or calendar time when ``business_hours`` is off.
+    """
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="sla_policies")
+    name = models.CharField(max_length=120)
+    order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices, blank=True)
+    channel = models.CharField(max_length=16, choices=Channel.choices, blank=True)
+    account_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
+    business_hours = models.BooleanField(default=True, help_text="Count only the team's working hours.")
+    at_risk_percent = models.PositiveSmallIntegerField(
+        default=80,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+        help_text="Warn when this share of a target has elapsed.",
+    )
+    escalate_to_column = models.BooleanField(
+        default=True, help_text="On breach, move to Escalated (ignoring its WIP limit)."
+    )
+    raise_priority = models.BooleanField(default=True, help_text="On breach, raise the priority one step.")
+    notify = models.BooleanField(
+        default=True, help_text="Notify the assignee and the team leads (in the app and by email)."
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["team", "order", "id"]
+        verbose_name = "SLA policy"
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class SLATarget(models.Model):
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+    first_response_minutes = models.PositiveIntegerField(null=True, blank=True)
+    resolution_minutes = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["policy", "-priority"]
+        constraints = [models.UniqueConstraint(fields=["policy", "priority"], name="sla_target_unique_priority")]
+
+    def __str__(self) -> str:
+        return f"{self.policy}: {self.get_priority_display()}"
+
+
+class SLAAlertKind(models.TextChoices):
+    AT_RISK = "at_risk", "At risk"
+    BREACHED = "breached", "Breached"
+
+
+class SLAAlert(models.Model):
+    """A claimed warning or breach. Unique per ticket, target and kind: a re-run sweep alerts once."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_alerts")
+    target = models.CharField(max_length=16, choices=SLATargetKind.choices)
+    kind = models.CharField(max_length=16, choices=SLAAlertKind.choices)
+    due_at = models.DateTimeField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "kind"], name="sla_alert_once_per_ticket_target_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} {self.kind}"
+
+
+class Notification(models.Model):
+    """Something a person should know about: shown in the app with an unread count, also mailed."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    alert = models.ForeignKey(SLAAlert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
+    message = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="notification_once_per_alert_and_user")]
+        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
+
+    def __str__(self) -> str:
+        return self.message

@@ -5,15 +5,29 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.db.models import Count
+from django.utils import timezone
 
 from teams.models import Team, User
-from tickets.models import Board, Column, Priority, Ticket
+from tickets.clocks import (
+    AT_RISK,
+    BREACHED,
+    SLA_LANES,
+    CardClock,
+    ClockReader,
+    lane_of,
+    sla_escalated_at,
+    sla_lane,
+)
+from tickets.models import Board, Column, Priority, Status, Ticket
 from tickets.querysets import CARDS_PER_COLUMN
 
-LANES = {"assignee": "assignee_id", "priority": "priority"}
+# Swimlane modes and the field (or annotation) each splits by; "sla" lanes are the breach-risk states.
+LANES = {"assignee": "assignee_id", "priority": "priority", "sla": "sla_lane"}
 
 
 @dataclass(frozen=True)
@@ -26,14 +40,21 @@ class BoardFilters:
     label_id: int | None = None
     account_id: int | None = None
     text: str = ""
+    sla_risk: bool = False  # running target past its warning time, or breached
 
     @property
     def active(self) -> bool:
         return bool(
-            self.mine_of or self.unassigned or self.priority or self.label_id or self.account_id or self.text.strip()
+            self.mine_of
+            or self.unassigned
+            or self.priority
+            or self.label_id
+            or self.account_id
+            or self.text.strip()
+            or self.sla_risk
         )
 
-    def apply(self, qs: Any) -> Any:
+    def apply(self, qs: Any, *, now: datetime | None = None) -> Any:
         if self.mine_of is not None:
             qs = qs.filter(assignee=self.mine_of)
         if self.unassigned:
@@ -46,6 +67,8 @@ class BoardFilters:
             qs = qs.filter(account_id=self.account_id)
         if self.text.strip():
             qs = qs.search(self.text)
+        if self.sla_risk:
+            qs = qs.alias(sla_risk_lane=sla_lane(now or timezone.now())).filter(sla_risk_lane__in=(BREACHED, AT_RISK))
         return qs
 
 
@@ -64,33 +87,63 @@ class Card:
     assignee_name: str
     assignee_initials: str
     account_name: str | None
-    labels: list[tuple[str, str]] = field(default_factory=list)
+    # (name, colour) by name. A tuple: a card without labels allocates nothing, and the garbage
+    # collector stops tracking tuples of strings, which matters when a board draws thousands of cards.
+    labels: tuple[tuple[str, str], ...] = ()
+    sla: CardClock | None = None  # None: no policy, or no clock running
+    sla_lane: str = ""  # the breach-risk lane, when the board is split by it
+    escalation: str = ""  # "sla": the SLA moved it to Escalated; "sla-over": and that column is over its limit
 
 
 CARD_VALUES = (
     "id", "number", "title", "priority", "status", "story_points", "created_at", "assignee_id",
     "assignee__first_name", "assignee__last_name", "assignee__username", "account__name",
+    "sla_policy_id", "sla_policy__business_hours", "sla_paused_since",
+    "frt_due_at", "frt_warn_at", "frt_warned_at", "frt_breached_at",
+    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated_at",
 )  # fmt: skip
 
 
-def cards_of(qs: Any) -> list[Card]:
-    """Board cards for a queryset, in its order: one query for the cards, one for their labels."""
+def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
+    """Board cards for a queryset, in its order: one query for the cards, one for their labels.
+
+    Clocks are read only for cards with a policy (business time needs the
+    team calendar, which ``clocks`` builds once, when a card first needs it).
+    """
+    by_lane = "sla_lane" in qs.query.annotations
+    values = (*CARD_VALUES, "sla_lane") if by_lane else CARD_VALUES
     cards = []
-    for pk, number, title, prio, status, points, created, aid, first, last, username, account in qs.values_list(
-        *CARD_VALUES
-    ):
+    for row in qs.annotate(sla_escalated_at=sla_escalated_at()).values_list(*values):
+        (
+            pk, number, title, prio, status, points, created, aid, first, last, username, account,
+            policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
+            escalated_at,
+        ) = row[:-1] if by_lane else row  # fmt: skip
         name = User.display_name_of(first, last, username) if aid else ""
         initials = User.initials_of(first, last, username) if aid else ""
-        cards.append(Card(pk, number, title, prio, status, points, created, aid, name, initials, account))
+        card = Card(pk, number, title, prio, status, points, created, aid, name, initials, account)
+        if policy is not None:
+            card.sla = clocks.card(
+                business_hours,
+                status,
+                paused,
+                (f_due, f_warn, f_warned, f_breached),
+                (r_due, r_warn, r_warned, r_breached),
+            )
+        if escalated_at is not None and escalated_at in (f_breached, r_breached):
+            card.escalation = "sla"
+        if by_lane:
+            card.sla_lane = row[-1]
+        cards.append(card)
     if cards:
         by_pk = {c.pk: c for c in cards}
         rows = (
             Ticket.labels.through.objects.filter(ticket_id__in=list(by_pk))
-            .order_by("label__name")
+            .order_by("ticket_id", "label__name")
             .values_list("ticket_id", "label__name", "label__colour")
         )
-        for ticket_id, name, colour in rows:
-            by_pk[ticket_id].labels.append((name, colour))
+        for ticket_id, group in groupby(rows, key=itemgetter(0)):
+            by_pk[ticket_id].labels = tuple([(name, colour) for _, name, colour in group])
     return cards
 
 
@@ -150,6 +203,7 @@ class BoardData:
     heads: list[ColumnHead]
     lanes: list[Lane]  # one lane with key "" when not split into swimlanes
     lane_by: str = ""
+    now: datetime | None = None  # the instant SLA clocks were read at
 
     @property
     def cells_by_column(self) -> dict[int, Cell]:
@@ -170,8 +224,12 @@ def board_scope(board: Board) -> Any:
 
 
 def _in_lane(qs: Any, lane_field: str, lane: str) -> Any:
-    """Tickets of one swimlane: lane is an id, a priority, or "none" (unassigned)."""
-    return qs.filter(**{f"{lane_field}__isnull": True}) if lane == "none" else qs.filter(**{lane_field: int(lane)})
+    """Tickets of one swimlane: lane is an id, a priority, "none" (unassigned), or a breach-risk state."""
+    if lane_field == "sla_lane":
+        return qs.filter(sla_lane=lane) if lane in SLA_LANES else qs.none()
+    if lane == "none":
+        return qs.filter(**{f"{lane_field}__isnull": True})
+    return qs.filter(**{lane_field: int(lane)}) if lane.isdigit() else qs.none()
 
 
 def _lane_key(ticket_or_value: Any, lane_by: str) -> str:
@@ -179,6 +237,28 @@ def _lane_key(ticket_or_value: Any, lane_by: str) -> str:
         value = ticket_or_value
         return str(value) if value is not None else "none"
     return str(ticket_or_value)
+
+
+def lane_key_of(ticket: Ticket, lane_by: str, now: datetime) -> str | None:
+    """The swimlane a ticket's card sits in (None when the board has no swimlanes)."""
+    if lane_by == "assignee":
+        return str(ticket.assignee_id or "none")
+    if lane_by == "priority":
+        return str(ticket.priority)
+    if lane_by == "sla":
+        return lane_of(ticket, now)
+    return None
+
+
+def _lane_value(key: str, lane_by: str) -> Any:
+    """The stored value of a lane key (what the shown counts are grouped by)."""
+    if lane_by == "sla":
+        return key
+    return None if key == "none" else int(key)
+
+
+def _with_lane(qs: Any, lane_by: str, now: datetime) -> Any:
+    return qs.annotate(sla_lane=sla_lane(now)) if lane_by == "sla" else qs
 
 
 def board_data(
@@ -189,17 +269,20 @@ def board_data(
     per_column: int | None = CARDS_PER_COLUMN,
     statuses: tuple[str, ...] | None = None,
     lane: str | None = None,
+    now: datetime | None = None,
 ) -> BoardData:
     """Everything a board (or some of its columns) shows, in a constant number of queries.
 
     ``per_column=None`` renders every card (used by the benchmark); ``statuses``
     and ``lane`` narrow the result to the columns (and lane) a move changed.
+    SLA states (filter, lanes, card clocks) are all read at one instant, ``now``.
     """
+    now = now or timezone.now()
     columns = [c for c in board.columns.all() if statuses is None or c.status in statuses]
     wanted = [c.status for c in columns]
     scope = board_scope(board).filter(status__in=wanted)
     totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
-    filtered = filters.apply(scope)
+    filtered = _with_lane(filters.apply(scope, now=now), lane_by, now)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         filtered = _in_lane(filtered, lane_field, lane)
@@ -213,10 +296,11 @@ def board_data(
         shown_counts = {(status,): n for status, n in totals.items()}
     if filters.label_id:
         filtered = filtered.distinct()
+    clocks = ClockReader(now, board=board)
     if per_column is None:
-        cards = cards_of(filtered.order_by("position", "id"))
+        cards = cards_of(filtered.order_by("position", "id"), clocks=clocks)
     else:
-        cards = cards_of(filtered.first_cards(lane=lane_field, per_column=per_column))
+        cards = cards_of(filtered.first_cards(lane=lane_field, per_column=per_column), clocks=clocks)
 
     heads = [
         ColumnHead(
@@ -226,13 +310,17 @@ def board_data(
         )
         for c in columns
     ]
+    if any(h.is_over and h.column.status == Status.ESCALATED for h in heads):
+        for card in cards:  # the SLA put it into a full column: the card says why the limit is broken
+            if card.escalation and card.status == Status.ESCALATED:
+                card.escalation = "sla-over"
 
     if not lane_field:
         by_status: dict[str, list[Card]] = defaultdict(list)
         for t in cards:
             by_status[t.status].append(t)
         cells = [Cell(column=c, cards=by_status[c.status], shown=shown_counts.get((c.status,), 0)) for c in columns]
-        return BoardData(board=board, heads=heads, lanes=[Lane(key="", label="", cells=cells)])
+        return BoardData(board=board, heads=heads, lanes=[Lane(key="", label="", cells=cells)], now=now)
 
     by_cell: dict[tuple[str, str], list[Card]] = defaultdict(list)
     people: dict[str, Card] = {}
@@ -250,6 +338,9 @@ def board_data(
         if lane_by == "priority":
             label = str(Priority(int(key)).label)
             sort: tuple[Any, ...] = (-int(key),)
+        elif lane_by == "sla":
+            label = SLA_LANES.get(key, key)
+            sort = (list(SLA_LANES).index(key) if key in SLA_LANES else len(SLA_LANES),)
         else:
             person = people.get(key)
             label = person.assignee_name if person else ("Unassigned" if key == "none" else "")
@@ -257,26 +348,30 @@ def board_data(
             sort = (key == "none", label.lower())
         cells = []
         for c in columns:
-            raw_key = None if key == "none" else int(key)
+            raw_key = _lane_value(key, lane_by)
             cells.append(
                 Cell(column=c, lane=key, cards=by_cell[(key, c.status)], shown=shown_counts.get((c.status, raw_key), 0))
             )
         lanes.append(Lane(key=key, label=label, initials=initials, cells=cells, sort_key=sort))
     lanes.sort(key=lambda ln: ln.sort_key)
-    return BoardData(board=board, heads=heads, lanes=lanes, lane_by=lane_by)
+    return BoardData(board=board, heads=heads, lanes=lanes, lane_by=lane_by, now=now)
 
 
 def column_more(
     *, board: Board, column: Column, filters: BoardFilters, after: Ticket, lane_by: str = "", lane: str | None = None
 ) -> tuple[list[Card], bool]:
     """The next page of one column (or one swimlane cell) after ``after``; and whether more follow."""
-    qs = filters.apply(board_scope(board).filter(status=column.status))
+    now = timezone.now()
+    qs = _with_lane(filters.apply(board_scope(board).filter(status=column.status), now=now), lane_by, now)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         qs = _in_lane(qs, lane_field, lane)
     if filters.label_id:
         qs = qs.distinct()
-    page = cards_of(qs.after_card(position=after.position, ticket_id=after.pk)[: CARDS_PER_COLUMN + 1])
+    page = cards_of(
+        qs.after_card(position=after.position, ticket_id=after.pk)[: CARDS_PER_COLUMN + 1],
+        clocks=ClockReader(now, board=board),
+    )
     return page[:CARDS_PER_COLUMN], len(page) > CARDS_PER_COLUMN
 
 

@@ -17,9 +17,11 @@ from django.utils import timezone
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
 from teams.services import RuleBroken, StaleEdit
+from tickets import sla
 from tickets.markdown import render_markdown
 from tickets.models import (
     DEFAULT_COLUMNS,
+    DEFAULT_PAUSED_STATUSES,
     Account,
     Board,
     Column,
@@ -83,7 +85,14 @@ def board_ensure_for_project(*, project: Project) -> Board:
 
 def _create_default_columns(board: Board) -> None:
     Column.objects.bulk_create(
-        Column(board=board, name=name, status=status, order=i, wip_limit=limit)
+        Column(
+            board=board,
+            name=name,
+            status=status,
+            order=i,
+            wip_limit=limit,
+            pauses_sla=status in DEFAULT_PAUSED_STATUSES,
+        )
         for i, (name, status, limit) in enumerate(DEFAULT_COLUMNS)
     )
 
@@ -279,6 +288,7 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     now = timezone.now()
     if draft.status == Status.RESOLVED:
         ticket.resolved_at = now
+    sla.start(ticket, sla.TeamSLA.load(team), now=now)
     ticket.save()
     if draft.labels:
         ticket.labels.set(draft.labels)
@@ -304,12 +314,18 @@ EDITABLE = (
 )  # fmt: skip
 
 
-def _apply_changes(*, ticket: Ticket, by: User | None, changes: dict[str, Any], now: Any) -> list[TicketEvent]:
-    """Set fields on a locked ticket; return the history rows. The caller saves."""
+CLOCK_FIELDS = {"status", "priority", "kind", "channel", "account"}
+
+
+def _apply_changes(
+    *, ticket: Ticket, by: User | None, changes: dict[str, Any], now: Any, team_sla: sla.TeamSLA
+) -> list[TicketEvent]:
+    """Set fields on a locked ticket and move its SLA clocks; return the history rows. The caller saves."""
     events: list[TicketEvent] = []
     unknown = set(changes) - set(EDITABLE) - {"labels"}
     if unknown:
         raise ValueError(f"not editable: {sorted(unknown)}")
+    old_status = ticket.status
     new_status = changes.get("status", ticket.status)
     if new_status != ticket.status:
         _enforce_wip(ticket=ticket, status=new_status)
@@ -329,6 +345,10 @@ def _apply_changes(*, ticket: Ticket, by: User | None, changes: dict[str, Any], 
         setattr(ticket, name, value)
         if name == "description":
             ticket.description_html = render_markdown(value)
+    if new_status != old_status:
+        sla.on_status_change(ticket, old=old_status, new=new_status, at=now, paused=team_sla.paused_statuses)
+    if CLOCK_FIELDS & set(changes):
+        sla.refresh(ticket, team_sla, now=now)
     return events
 
 
@@ -339,7 +359,7 @@ def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, cha
     if locked.version != expected_version:
         raise StaleEdit(current=Ticket.objects.for_card().get(pk=ticket.pk))
     now = timezone.now()
-    events = _apply_changes(ticket=locked, by=by, changes=changes, now=now)
+    events = _apply_changes(ticket=locked, by=by, changes=changes, now=now, team_sla=sla.TeamSLA.load(locked.team))
     locked.version += 1
     locked.save()
     if "labels" in changes:
@@ -388,9 +408,12 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
+        team_sla = sla.TeamSLA.load(locked.team)
+        sla.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
+        sla.refresh(locked, team_sla, now=now)
     locked.position, low = _position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
-    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at"])
+    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *sla.SLA_FIELDS])
     TicketEvent.objects.bulk_create(events)
     if low:
         from tickets.tasks import renumber_positions
@@ -422,10 +445,11 @@ def ticket_bulk_update(
     refused: dict[int, str] = {}
     now = timezone.now()
     events: list[TicketEvent] = []
+    team_sla = sla.TeamSLA.load(team)
     for ticket in Ticket.objects.select_for_update().filter(team=team, pk__in=list(ticket_ids)).order_by("pk"):
         try:
             with transaction.atomic():
-                ticket_events = _apply_changes(ticket=ticket, by=by, changes=changes, now=now)
+                ticket_events = _apply_changes(ticket=ticket, by=by, changes=changes, now=now, team_sla=team_sla)
                 ticket.version += 1
                 ticket.save()
         except RuleBroken as refusal:
@@ -455,7 +479,10 @@ def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool) -> Comm
     )
     if is_public and Membership.objects.filter(team_id=ticket.team_id, user=by).exclude(role=Role.VIEWER).exists():
         # Conditional: of two replies at once, the earlier one stays the first response.
-        Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(first_response_at=comment.created_at)
+        # The first-response clock stops here: its due and warning times no longer apply.
+        Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(
+            first_response_at=comment.created_at, frt_due_at=None, frt_warn_at=None
+        )
     return comment
 
 
@@ -468,17 +495,19 @@ class ColumnSetting:
     name: str
     order: int
     wip_limit: int | None
+    pauses_sla: bool | None = None  # None: leave as it is
 
 
 @transaction.atomic
 def board_configure(
     *, board: Board, by: User, expected_version: int, columns: list[ColumnSetting], wip_per_agent: int | None
 ) -> Board:
-    """Rename, reorder and set the WIP limits of a board's columns, and its per-agent WIP limit.
+    """Rename, reorder and set the WIP limits and SLA pauses of a board's columns, and its per-agent WIP limit.
 
     A limit below the column's current count is allowed: the column shows
     "over limit" and refuses new cards until it drains. A save based on an
-    old version raises :class:`StaleEdit`.
+    old version raises :class:`StaleEdit`. When the team board's SLA pauses
+    change, one background task recomputes the team's open tickets after commit.
     """
     locked = Board.objects.select_for_update().get(pk=board.pk)
     if locked.version != expected_version:
@@ -491,13 +520,24 @@ def board_configure(
         raise RuleBroken("Two columns cannot have the same position.")
     # Two passes, so that swapping two positions never meets the unique (board, order) constraint.
     Column.objects.filter(board=locked).update(order=models.F("order") + 1000)
+    pauses_changed = False
     for setting in columns:
         column = existing[setting.column_id]
         column.name = setting.name.strip()
         column.order = setting.order
         column.wip_limit = setting.wip_limit
-    Column.objects.bulk_update(existing.values(), ["name", "order", "wip_limit"])
+        if setting.pauses_sla is not None and setting.pauses_sla != column.pauses_sla:
+            column.pauses_sla = setting.pauses_sla
+            pauses_changed = True
+    Column.objects.bulk_update(existing.values(), ["name", "order", "wip_limit", "pauses_sla"])
     locked.wip_per_agent = wip_per_agent
     locked.version += 1
     locked.save(update_fields=["wip_per_agent", "version"])
+    if pauses_changed and locked.project_id is None:
+        # Only the team board's pauses count (TeamSLA.load). They apply from each ticket's next
+        # status change; the recompute refreshes the stored due times of open tickets meanwhile.
+        from tickets.tasks import sla_recompute_team
+
+        team_id = locked.team_id
+        transaction.on_commit(lambda: sla_recompute_team.delay(team_id))
     return locked

@@ -2,6 +2,7 @@ from django.urls import path
 
 from tickets.views import board, ticket
 from tickets.views import settings as settings_views
+from tickets.views import sla_policies as sla_views
 
 app_name = "tickets"
 
@@ -31,6 +32,14 @@ urlpatterns = [
     path("routing/<int:pk>/active/", settings_views.routing_active, name="routing-active"),
     path("routing/<int:pk>/move/", settings_views.routing_move, name="routing-move"),
     path("routing/<int:pk>/delete/", settings_views.routing_delete, name="routing-delete"),
+    # SLA policies
+    path("sla/", sla_views.sla_policies_page, name="sla-policies"),
+    path("sla/new/", sla_views.sla_policy_create, name="sla-policy-create"),
+    path("sla/<int:pk>/", sla_views.sla_policy_row, name="sla-policy"),
+    path("sla/<int:pk>/edit/", sla_views.sla_policy_edit, name="sla-policy-edit"),
+    path("sla/<int:pk>/active/", sla_views.sla_policy_active, name="sla-policy-active"),
+    path("sla/<int:pk>/move/", sla_views.sla_policy_move, name="sla-policy-move"),
+    path("sla/<int:pk>/delete/", sla_views.sla_policy_delete, name="sla-policy-delete"),
     path("labels/", settings_views.labels_page, name="labels"),
     path("labels/new/", settings_views.label_create, name="label-create"),
     path("labels/<int:pk>/", settings_views.label_row, name="label-row"),

@@ -39,6 +39,7 @@ ROUTES = [
     ("teams:member-row", True, "get", Action.VIEW),
     ("teams:member-edit", True, "get", Action.MANAGE_TEAM),
     ("teams:member-edit", True, "post", Action.MANAGE_TEAM),
+    ("teams:calendar", False, "get", Action.MANAGE_TEAM),
 ]
 
 

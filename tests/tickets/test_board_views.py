@@ -71,8 +71,8 @@ def test_board_query_count_is_constant_in_cards(team, board, agent, login, djang
     add(4)
     client.get(board_url(team))
     # session, user, membership, board, columns, totals, (filtered counts,) cards, labels of cards,
-    # label and account choices, the team switcher
-    for params, expected in (({}, 11), ({"lanes": "assignee"}, 12), ({"lanes": "priority", "q": "T"}, 12)):
+    # label and account choices, the team switcher, the notification bell's count
+    for params, expected in (({}, 12), ({"lanes": "assignee"}, 13), ({"lanes": "priority", "q": "T"}, 13)):
         with django_assert_num_queries(expected):
             client.get(board_url(team, **params))
         add(60)

@@ -46,3 +46,38 @@ def test_fifty_simultaneous_moves_into_a_wip_5_column_never_exceed_it(team):
         in_column = Ticket.objects.filter(team=team, status=Status.IN_PROGRESS).count()
         assert landed == LIMIT, f"trial {trial}: {landed} moves succeeded"
         assert in_column == LIMIT, f"trial {trial}: {in_column} tickets in a WIP-{LIMIT} column"
+
+
+def test_eight_overlapping_sweeps_alert_and_notify_exactly_once(team, make_member):
+    from datetime import timedelta
+
+    from teams.models import Role
+    from tickets import sla
+    from tickets.models import Notification, Priority, SLAAlert, SLAPolicy, SLATarget
+
+    board_ensure_for_team(team=team)
+    policy = SLAPolicy.objects.create(team=team, name="Tight", business_hours=False, escalate_to_column=False,
+                                      raise_priority=False)  # fmt: skip
+    for priority in Priority:
+        SLATarget.objects.create(policy=policy, priority=priority, first_response_minutes=5, resolution_minutes=50)
+    agent = make_member(team, Role.AGENT)
+    tickets = [make_ticket(team, title=f"Due {i}", assignee=agent) for i in range(40)]
+    later = max(Ticket.objects.values_list("frt_due_at", flat=True)) + timedelta(seconds=1)
+    start = threading.Barrier(8)
+
+    def sweep(_: int, start: threading.Barrier = start) -> list[int]:
+        try:
+            start.wait(timeout=30)
+            return sla.sla_sweep(now=later).breached
+        finally:
+            connection.close()
+
+    for _round in range(3):  # re-delivered sweeps find nothing new
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            claimed = [pk for found in pool.map(sweep, range(8)) for pk in found]
+        if _round == 0:
+            assert sorted(claimed) == sorted(t.pk for t in tickets)
+        else:
+            assert claimed == []
+    assert SLAAlert.objects.filter(kind="breached", target="first_response").count() == 40
+    assert Notification.objects.filter(alert__kind="breached", user=agent).count() == 40

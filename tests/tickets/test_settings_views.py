@@ -563,13 +563,14 @@ def _grow(team, n: int) -> None:
         make_ticket(team, labels=[label], account=account)
 
 
-# Session, user, membership, then the page's own reads; a whole page adds the team switcher and its forms' choices.
+# Session, user, membership, then the page's own reads; a whole page adds the team switcher, the notification
+# bell's count and its forms' choices.
 @pytest.mark.parametrize(
     ("name", "page_queries", "region_queries"),
     [
-        ("routing", 9, 5),  # rules + their labels; form: teams, assignable people, labels
-        ("labels", 5, 4),  # labels with their counts, one aggregate query
-        ("accounts", 6, 5),  # count + one page of accounts with their open tickets
+        ("routing", 10, 5),  # rules + their labels; form: teams, assignable people, labels
+        ("labels", 6, 4),  # labels with their counts, one aggregate query
+        ("accounts", 7, 5),  # count + one page of accounts with their open tickets
     ],
 )
 def test_list_pages_query_count_does_not_grow(

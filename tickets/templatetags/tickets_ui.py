@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
 from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+
+from tickets.clocks import TARGET_NAMES, CardClock, ago_label, hours_minutes, left_label
 
 register = template.Library()
 
@@ -31,11 +33,74 @@ def age(moment: datetime | None) -> str:
     return _age(moment, timezone.now())
 
 
+@register.filter
+def iso_utc(moment: datetime | None) -> str:
+    """An instant as ISO 8601 in UTC to the second ("2026-11-23T09:00:00Z"), for scripts to parse."""
+    return f"{moment.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}" if moment is not None else ""
+
+
+TARGET_SHORT = {"frt": "FR", "res": "Res"}
+SLA_PAUSED = (
+    '<span class="sla sla-paused" data-sla-state="paused" title="SLA clock paused while the ticket waits">'
+    '<i aria-hidden="true" class="bi bi-pause-circle"></i><span class="sla-text">paused</span></span>'
+)
+SLA_MET = (
+    '<span class="sla sla-met" title="SLA met"><i aria-hidden="true" class="bi bi-check-circle"></i>'
+    '<span class="sla-text">met</span></span>'
+)
+_NOTE = '<span class="tcard-note"><i aria-hidden="true" class="bi bi-exclamation-triangle-fill"></i> SLA escalation'
+ESCALATION = {"sla": f"{_NOTE}</span>", "sla-over": f"{_NOTE} — over WIP limit</span>"}
+
+
+def sla_badge(clock: CardClock, now: datetime) -> str:
+    """The clock of a card: time left in business time (ticking in static/js/board.js), or its outcome."""
+    state = clock.state
+    if state == "ok" or state == "risk":
+        name = TARGET_NAMES[clock.target]
+        return (
+            f'<span class="sla sla-{state}" data-sla-state="{state}" data-sla-left="{clock.left}" '
+            f'data-sla-warn-left="{clock.warn_left}" data-sla-ticking-until="{iso_utc(clock.ticking_until)}" '
+            f'title="{name} due in {hours_minutes(clock.left, round_up=True)} of business time">'
+            f'<span class="sla-target">{TARGET_SHORT[clock.target]}</span>'
+            f'<span class="sla-text">{left_label(clock.left)}</span></span>'
+        )
+    if state == "breached":
+        since = clock.since or now
+        return (
+            f'<span class="sla sla-breached" data-sla-state="breached" data-sla-since="{iso_utc(since)}" '
+            f'title="{TARGET_NAMES[clock.target]} target breached">'
+            f'<span class="sla-target">{TARGET_SHORT[clock.target]}</span>'
+            f'<span class="sla-text">breached {ago_label((now - since).total_seconds())}</span></span>'
+        )
+    if state == "paused":
+        return SLA_PAUSED
+    if state == "missed":
+        return (
+            f'<span class="sla sla-missed" title="SLA missed: {clock.missed}"><i aria-hidden="true" '
+            'class="bi bi-x-circle"></i><span class="sla-text">missed</span></span>'
+        )
+    return SLA_MET
+
+
 PRIORITY_LABELS = {1: "Low", 2: "Normal", 3: "High", 4: "Urgent"}
 UNASSIGNED = (
     '<span class="avatar avatar-sm avatar-empty" title="Unassigned"><i aria-hidden="true" class="bi bi-person"></i>'
     "</span>"
 )
+
+
+def _card_settings(context: Any) -> tuple[str, str, bool, datetime]:
+    """What every card of one render shares, worked out once per render."""
+    render = context.render_context
+    if "board_card" not in render:
+        data = context.get("data")
+        render["board_card"] = (
+            escape(str(context.get("key_prefix", ""))),
+            escape(str(context.get("ticket_base", ""))),
+            bool(context.get("can_move")),
+            getattr(data, "now", None) or timezone.now(),  # the instant the clocks were read at
+        )
+    return render["board_card"]  # type: ignore[no-any-return]
 
 
 @register.simple_tag(takes_context=True)
@@ -46,15 +111,17 @@ def board_card(context: Any, t: Any) -> SafeString:
     of cards, and this keeps one to a few microseconds. static/js/board.js and
     the tests rely on this markup; every text value is escaped.
     """
-    render = context.render_context
-    if "board_card" not in render:
-        render["board_card"] = (
-            escape(str(context.get("key_prefix", ""))),
-            escape(str(context.get("ticket_base", ""))),
-            bool(context.get("can_move")),
-            timezone.now(),
-        )
-    prefix, base, can_move, now = render["board_card"]
+    return mark_safe(_card_html(t, *_card_settings(context)))  # noqa: S308 - escaped in _card_html
+
+
+@register.simple_tag(takes_context=True)
+def board_cards(context: Any, cards: Any) -> SafeString:
+    """Many board cards at once: one tag call and one string per column, not per card."""
+    settings = _card_settings(context)
+    return mark_safe("".join([_card_html(t, *settings) for t in cards]))  # noqa: S308 - escaped in _card_html
+
+
+def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime) -> str:
     key = f"{prefix}-{t.number}"
     href = f"{base}{t.number}/"
     move = (
@@ -82,12 +149,16 @@ def board_card(context: Any, t: Any) -> SafeString:
     points = (
         f'<span class="tcard-points" title="Story points">{t.story_points}</span>' if t.story_points is not None else ""
     )
-    html = (
+    sla = ""
+    if t.sla is not None or t.escalation:
+        clock = sla_badge(t.sla, now) if t.sla is not None else ""
+        sla = f'<div class="tcard-sla">{clock}{ESCALATION[t.escalation] if t.escalation else ""}</div>'
+    return (
         f'<article class="tcard prio-{t.priority}" id="card-{t.pk}" data-ticket-id="{t.pk}" data-key="{key}" '
         f'tabindex="0"><div class="tcard-top"><a class="tcard-key" href="{href}">{key}</a>'
         f'<span class="tcard-prio">{PRIORITY_LABELS.get(t.priority, "")}</span>{move}</div>'
-        f'<a class="tcard-title" href="{href}">{escape(t.title)}</a>{labels}<div class="tcard-foot">{who}{account}'
-        f'{points}<span class="tcard-age" title="Created {t.created_at:%Y-%m-%d}">{_age(t.created_at, now)}</span>'
+        f'<a class="tcard-title" href="{href}">{escape(t.title)}</a>{sla}{labels}'
+        f'<div class="tcard-foot">{who}{account}{points}'
+        f'<span class="tcard-age" title="Created {t.created_at:%Y-%m-%d}">{_age(t.created_at, now)}</span>'
         "</div></article>"
     )
-    return mark_safe(html)  # noqa: S308 - every interpolated text above is escaped; the rest are numbers

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
@@ -20,7 +22,7 @@ from teams.views import team_view
 from tickets import services
 from tickets.board_forms import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
-from tickets.selectors import BoardData, board_data, column_more
+from tickets.selectors import BoardData, board_data, column_more, lane_key_of
 
 TEMPLATE = "tickets/board.html"
 
@@ -56,6 +58,9 @@ def _context(request: TeamRequest, team: Team, board: Board, project: Project | 
         "ticket_base": reverse("tickets:list", args=[team.slug]),
         "can_move": can(request.membership, Action.WORK_TICKETS),
         "can_configure": can(request.membership, Action.MANAGE_TEAM),
+        # How often card clocks tick and the board refreshes itself (static/js/board.js).
+        "sla_tick_ms": getattr(settings, "SLA_BOARD_TICK_MS", 30_000),
+        "sla_refresh_ms": getattr(settings, "SLA_BOARD_REFRESH_MS", 300_000),
         **extra,
     }
 
@@ -116,7 +121,7 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
 
     ticket = form.cleaned_data["ticket"]
     column = form.cleaned_data["column"]
-    lane = str(ticket.assignee_id or "none") if lane_by == "assignee" else str(ticket.priority) if lane_by else None
+    lane = lane_key_of(ticket, lane_by, timezone.now())
     try:
         result = services.ticket_move(
             ticket=ticket, by=request.user, column=column,
@@ -129,6 +134,12 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     else:
         statuses = result.changed_statuses
         status = 200
+        if lane is not None and lane_key_of(result.ticket, lane_by, timezone.now()) != lane:
+            # The move changed the card's lane (into a column that stops the SLA clock, say): redraw the board.
+            data = board_data(board=the_board, filters=filters, lane_by=lane_by)
+            context = _context(request, team, the_board, project, filters_form, data, oob=True)
+            response = render(request, f"{TEMPLATE}#board-columns", context)
+            return trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
     data = board_data(board=the_board, filters=filters, lane_by=lane_by, statuses=statuses, lane=lane)
     context = _context(request, team, the_board, project, filters_form, data, oob=True)
     response = render(request, f"{TEMPLATE}#changed-columns", context, status=status)

@@ -16,6 +16,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
@@ -26,6 +27,7 @@ from teams.permissions import Action
 from teams.services import RuleBroken, StaleEdit
 from teams.views import team_view
 from tickets import services
+from tickets.clocks import ticket_sla
 from tickets.forms import BulkEditForm, CommentForm, TeamOptions, TicketFilterForm, TicketForm
 from tickets.models import Ticket
 from tickets.services import BulkResult, WipLimitReached
@@ -50,7 +52,9 @@ def _wants_fragment(request: TeamRequest) -> bool:
 def _ticket_or_404(team: Team, number: int) -> Ticket:
     if number > MAX_NUMBER:
         raise Http404("No such ticket.")
-    return get_object_or_404(Ticket.objects.of_team(team).for_card().select_related("project"), number=number)
+    return get_object_or_404(
+        Ticket.objects.of_team(team).for_card().select_related("project", "sla_policy"), number=number
+    )
 
 
 def _redirect(request: TeamRequest, url: str) -> HttpResponse:
@@ -138,11 +142,12 @@ def ticket_bulk(request: TeamRequest, team: Team) -> HttpResponse:
 # --- Detail and comments -------------------------------------------------------------------------
 
 
-def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm) -> dict[str, Any]:
+def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm, *, sla: bool = True) -> dict[str, Any]:
     return {
         "team": team,
         "ticket": ticket,
         "timeline": ticket_timeline(ticket=ticket),
+        "sla": ticket_sla(ticket, now=timezone.now()) if sla else None,
         "comment_form": comment_form,
         **SECTION,
     }
@@ -154,7 +159,10 @@ def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm) -> di
 def ticket_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse:
     ticket = _ticket_or_404(team, number)
     if _wants_fragment(request):
-        # The facts panel refreshes itself when the ticket changed (a first reply, for one).
+        # The facts and SLA panels refresh themselves when the ticket changed (a first reply, for one).
+        if request.htmx.target == "ticket-sla":
+            context = {"team": team, "ticket": ticket, "sla": ticket_sla(ticket, now=timezone.now())}
+            return render(request, f"{DETAIL}#ticket-sla", context)
         return render(request, f"{DETAIL}#ticket-facts", {"team": team, "ticket": ticket})
     return render(request, DETAIL, _detail_context(team, ticket, CommentForm()))
 
@@ -166,7 +174,7 @@ def ticket_comment(request: TeamRequest, team: Team, number: int) -> HttpRespons
     ticket = _ticket_or_404(team, number)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        context = _detail_context(team, ticket, form)
+        context = _detail_context(team, ticket, form, sla=not request.htmx)
         return render(request, f"{DETAIL}#ticket-timeline" if request.htmx else DETAIL, context, status=422)
     comment = services.comment_add(
         ticket=ticket, by=request.user, body=form.cleaned_data["body"], is_public=form.is_public
@@ -174,7 +182,7 @@ def ticket_comment(request: TeamRequest, team: Team, number: int) -> HttpRespons
     messages.success(request, "Public reply added." if comment.is_public else "Internal note added.")
     if not request.htmx:
         return redirect(reverse("tickets:detail", args=[team.slug, ticket.number]) + f"#comment-{comment.pk}")
-    response = render(request, f"{DETAIL}#ticket-timeline", _detail_context(team, ticket, CommentForm()))
+    response = render(request, f"{DETAIL}#ticket-timeline", _detail_context(team, ticket, CommentForm(), sla=False))
     return trigger_client_event(response, "ticket-changed")
 
 

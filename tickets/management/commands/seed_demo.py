@@ -10,6 +10,7 @@ from django.utils import timezone
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo import DEFAULT_TICKETS, seed_tickets
+from tickets.demo_sla import seed_sla
 
 
 def _count(value: str) -> int:
@@ -59,6 +60,8 @@ class Command(BaseCommand):
                     count=options["tickets"],
                     replace=options["replace_tickets"],
                 )
+                # SLA policies, then clocks for the new tickets and one sweep (at risk, breached, notified).
+                sla_result = seed_sla(teams=teams, today=today)
             if result.existing:
                 tickets = (
                     f"the demo teams already have {result.existing} tickets, none added "
@@ -67,6 +70,11 @@ class Command(BaseCommand):
             else:
                 tickets = f"{result.created} tickets"
             self.stdout.write(self.style.SUCCESS(f"Demo data loaded: {len(teams)} teams, {tickets}."))
+            if sla_result.policies or sla_result.clocks_started:
+                self.stdout.write(
+                    f"SLA: {sla_result.policies} policies added; {sla_result.running} open tickets with clocks, "
+                    f"{sla_result.at_risk} at risk and {sla_result.breached} breached."
+                )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:
             self.stdout.write(f"  {username:<8} {what}")

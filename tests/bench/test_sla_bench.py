@@ -1,0 +1,106 @@
+"""SLA sweep and bulk recompute at scale (``make bench``; PostgreSQL).
+
+SLA_BENCH_TICKETS (default 1,000,000) open tickets are inserted with one
+INSERT … SELECT generate_series; 1 % of them are newly due.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.bench.conftest import machine
+from tests.factories import TeamFactory
+from tickets import sla
+from tickets.models import Priority, SLAPolicy, SLATarget, Ticket
+from tickets.services import board_ensure_for_team
+
+pytestmark = [
+    pytest.mark.bench,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="measured on PostgreSQL"),
+]
+
+TICKETS = int(os.environ.get("SLA_BENCH_TICKETS", "1000000"))
+
+
+def _insert(team_id: int, policy_id: int, count: int, now, due_share: float) -> None:
+    """Open tickets with running clocks; ``due_share`` of them already past their first-response due time."""
+    table = Ticket._meta.db_table
+    every = max(1, round(1 / due_share))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (team_id, number, kind, title, description, description_html, requester_name,
+                requester_email, channel, priority, status, position, created_at, updated_at, version,
+                sla_policy_id, sla_started_at, sla_pauses, sla_cycle, frt_due_at, frt_warn_at, res_due_at, res_warn_at)
+            SELECT %s, n, 'inquiry', 'Ticket ' || n, '', '', '', '', 'email', 1 + n %% 4, 'todo', n * 1024,
+                %s, %s, 1, %s, %s, '[]', 1,
+                CASE WHEN n %% %s = 0 THEN %s::timestamptz - interval '1 minute'
+                     ELSE %s::timestamptz + interval '1 day' END,
+                %s::timestamptz + interval '12 hours', %s::timestamptz + interval '3 days',
+                %s::timestamptz + interval '2 days'
+            FROM generate_series(1, %s) AS n
+            """,  # noqa: S608 - table name from the model
+            [team_id, now, now, policy_id, now, every, now, now, now, now, now, count],
+        )
+        cursor.execute(f"ANALYZE {table}")
+
+
+def test_sla_sweep_and_recompute_at_scale():
+    now = timezone.now()
+    team = TeamFactory(slug="slabench", time_zone="UTC")
+    board_ensure_for_team(team=team)
+    policy = SLAPolicy.objects.create(team=team, name="Bench", business_hours=False, escalate_to_column=False,
+                                      raise_priority=False, notify=False)  # fmt: skip
+    for priority in Priority:
+        SLATarget.objects.create(policy=policy, priority=priority, first_response_minutes=24 * 60,
+                                 resolution_minutes=3 * 24 * 60)  # fmt: skip
+    start = time.perf_counter()
+    _insert(team.pk, policy.pk, TICKETS, now, 0.01)
+    insert_s = time.perf_counter() - start
+
+    # The claim statement alone, then the whole sweep (alerts included), on the same data.
+    with connection.cursor() as cursor:
+        cursor.execute("BEGIN")
+        t0 = time.perf_counter()
+        claimed = sla._claim("frt_breached_at", "frt_due_at", "", now)
+        claim_ms = (time.perf_counter() - t0) * 1000
+        cursor.execute("ROLLBACK")
+    t0 = time.perf_counter()
+    result = sla.sla_sweep(now=now)
+    sweep_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    empty = sla.sla_sweep(now=now + timedelta(seconds=1))
+    idle_ms = (time.perf_counter() - t0) * 1000
+    assert len(claimed) == len(result.breached) == TICKETS // 100
+    assert empty.breached == []
+
+    # Full recompute of every open ticket versus a plain UPDATE of the same rows and columns.
+    table = Ticket._meta.db_table
+    t0 = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET res_due_at = res_due_at + interval '1 second', "  # noqa: S608
+            f"res_warn_at = res_warn_at + interval '1 second', frt_due_at = frt_due_at + interval '1 second', "
+            f"frt_warn_at = frt_warn_at + interval '1 second', sla_policy_id = sla_policy_id WHERE team_id = %s",
+            [team.pk],
+        )
+    plain_s = time.perf_counter() - t0
+    SLATarget.objects.filter(policy=policy).update(resolution_minutes=4 * 24 * 60)
+    t0 = time.perf_counter()
+    changed = sla.sla_recompute_team(team=team, now=now)
+    recompute_s = time.perf_counter() - t0
+
+    print(f"\nSLA at scale ({machine()}), {TICKETS:,} open tickets, 1 % newly due")
+    print(f"insert {insert_s:.1f} s")
+    print(f"claim statement {claim_ms:.1f} ms for {len(claimed):,} breaches; whole sweep {sweep_ms:.1f} ms; "
+          f"sweep with nothing due {idle_ms:.1f} ms")  # fmt: skip
+    print(f"recompute {recompute_s:.1f} s for {changed:,} tickets; plain UPDATE {plain_s:.1f} s; "
+          f"ratio {recompute_s / plain_s:.2f}")  # fmt: skip
+    assert changed == TICKETS

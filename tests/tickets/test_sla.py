@@ -1,0 +1,255 @@
+"""The SLA engine: due times in business time, pauses, reopen cycles, the sweep and escalation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+
+from teams.models import Role, WorkingHours
+from tests.factories import make_ticket
+from tickets import sla
+from tickets.models import (
+    Column,
+    EventField,
+    Notification,
+    Priority,
+    SLAAlert,
+    SLAPolicy,
+    SLATarget,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+from tickets.services import board_ensure_for_team, comment_add, ticket_move, ticket_update
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def berlin(*args: int) -> datetime:
+    return datetime(*args, tzinfo=BERLIN).astimezone(UTC)
+
+
+@pytest.fixture
+def office_hours(team):
+    """Mon-Fri 09:00-17:00 Europe/Berlin."""
+    team.time_zone = "Europe/Berlin"
+    team.save()
+    WorkingHours.objects.bulk_create(
+        WorkingHours(team=team, weekday=d, start_minute=9 * 60, end_minute=17 * 60) for d in range(5)
+    )
+    board_ensure_for_team(team=team)
+    return team
+
+
+def make_policy(team, *, business_hours=True, frt=120, res=480, at_risk=80, **flags) -> SLAPolicy:
+    policy = SLAPolicy.objects.create(team=team, name="Standard", business_hours=business_hours,
+                                      at_risk_percent=at_risk, **flags)  # fmt: skip
+    for priority in Priority:
+        SLATarget.objects.create(policy=policy, priority=priority, first_response_minutes=frt, resolution_minutes=res)
+    return policy
+
+
+def fresh(ticket: Ticket) -> Ticket:
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def test_due_times_count_business_hours_only(office_hours):
+    make_policy(office_hours, frt=120, res=480)
+    ticket = make_ticket(office_hours)  # saved; now recompute its clock for a chosen start
+    ticket.sla_started_at = berlin(2026, 11, 20, 16, 0)  # Friday 16:00
+    ticket.sla_pauses, ticket.sla_paused_since = [], None
+    team_sla = sla.TeamSLA.load(office_hours)
+    sla.refresh(ticket, team_sla, now=berlin(2026, 11, 20, 16, 0))
+    assert ticket.frt_due_at == berlin(2026, 11, 23, 10, 0)  # 1 h on Friday + 1 h on Monday
+    assert ticket.frt_warn_at == berlin(2026, 11, 23, 9, 36)  # 80 % of 2 h = 96 min
+    assert ticket.res_due_at == berlin(2026, 11, 23, 16, 0)  # 8 h: 1 h Friday + 7 h Monday
+
+
+def test_calendar_minutes_policy_ignores_office_hours(office_hours):
+    make_policy(office_hours, business_hours=False, frt=120, res=480)
+    ticket = make_ticket(office_hours)
+    assert ticket.frt_due_at == ticket.sla_started_at + timedelta(hours=2)
+    assert ticket.res_due_at == ticket.sla_started_at + timedelta(hours=8)
+
+
+def test_no_policy_no_clock(office_hours):
+    ticket = make_ticket(office_hours)
+    assert ticket.sla_policy is None and ticket.frt_due_at is None and ticket.res_due_at is None
+
+
+def test_first_matching_policy_applies_and_priority_change_keeps_elapsed(team):
+    board_ensure_for_team(team=team)
+    vip = make_policy(team, business_hours=False, frt=30, res=120)
+    vip.name, vip.kind, vip.order = "Incidents", "incident", 0
+    vip.save()
+    standard = make_policy(team, business_hours=False, frt=240, res=2400)
+    standard.order = 1
+    standard.save()
+    incident = make_ticket(team, kind="incident")
+    inquiry = make_ticket(team, kind="inquiry")
+    assert incident.sla_policy == vip and inquiry.sla_policy == standard
+    SLATarget.objects.filter(policy=standard, priority=Priority.URGENT).update(first_response_minutes=60)
+    started = inquiry.sla_started_at
+    updated = ticket_update(
+        ticket=inquiry, by=None, expected_version=inquiry.version, changes={"priority": Priority.URGENT}
+    )
+    assert updated.frt_due_at == started + timedelta(minutes=60), "targets count from the same start"
+
+
+def test_waiting_on_customer_pauses_and_resumes_the_clock(team):
+    board = board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=60, res=600)
+    ticket = make_ticket(team)
+    waiting = Column.objects.get(board=board, status=Status.WAITING)
+    todo = Column.objects.get(board=board, status=Status.TODO)
+    ticket_move(ticket=ticket, by=None, column=waiting)
+    paused = fresh(ticket)
+    assert paused.sla_paused_since is not None
+    assert paused.frt_due_at is None and paused.res_due_at is None, "no clock runs while paused"
+    assert paused.sla_pauses[-1][1] is None and paused.sla_pauses[-1][2] == "paused"
+    ticket_move(ticket=paused, by=None, column=todo)
+    resumed = fresh(ticket)
+    assert resumed.sla_paused_since is None and resumed.sla_pauses[-1][1] is not None
+    paused_for = datetime.fromisoformat(resumed.sla_pauses[-1][1]) - datetime.fromisoformat(resumed.sla_pauses[-1][0])
+    assert resumed.res_due_at == resumed.sla_started_at + timedelta(minutes=600) + paused_for
+
+
+def test_elapsed_time_skips_pauses_and_resolved_periods(office_hours):
+    make_policy(office_hours)
+    ticket = make_ticket(office_hours)
+    ticket.sla_started_at = berlin(2026, 11, 16, 9, 0)  # Monday
+    ticket.sla_pauses = [
+        [berlin(2026, 11, 16, 10, 0).isoformat(), berlin(2026, 11, 16, 12, 0).isoformat(), "paused"],
+        [berlin(2026, 11, 16, 15, 0).isoformat(), berlin(2026, 11, 17, 11, 0).isoformat(), "resolved"],
+    ]
+    calendar = sla.TeamSLA.load(office_hours).calendar
+    # Monday 9-10 and 12-15 (4 h), Tuesday 11-12 (1 h)
+    assert sla.elapsed_seconds(ticket, calendar, berlin(2026, 11, 17, 12, 0)) == 5 * 3600
+
+
+def test_reopening_resumes_resolution_in_a_new_cycle(team):
+    board = board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=60, res=600)
+    ticket = make_ticket(team)
+    ticket_move(ticket=ticket, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
+    done = fresh(ticket)
+    assert done.res_due_at is None and done.sla_cycle == 1
+    ticket_move(ticket=done, by=None, column=Column.objects.get(board=board, status=Status.IN_PROGRESS))
+    reopened = fresh(ticket)
+    assert reopened.sla_cycle == 2
+    assert reopened.res_due_at is not None and reopened.sla_pauses[-1][2] == "resolved"
+
+
+def test_first_public_reply_stops_the_first_response_clock(team, make_member):
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False)
+    agent = make_member(team, Role.AGENT)
+    ticket = make_ticket(team)
+    comment_add(ticket=ticket, by=agent, body="Looking into it", is_public=True)
+    answered = fresh(ticket)
+    assert answered.first_response_at is not None
+    assert answered.frt_due_at is None and answered.frt_warn_at is None
+    assert answered.res_due_at is not None
+
+
+def test_ticket_answered_a_second_before_due_is_not_breached(team, make_member):
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=60, res=6000)
+    agent = make_member(team, Role.AGENT)
+    ticket = make_ticket(team)
+    due = fresh(ticket).frt_due_at
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_at=due - timedelta(seconds=1), frt_due_at=None,
+                                               frt_warn_at=None)  # fmt: skip
+    del agent
+    result = sla.sla_sweep(now=due + timedelta(seconds=1))
+    assert ticket.pk not in result.breached
+    assert fresh(ticket).frt_breached_at is None
+    assert not SLAAlert.objects.filter(ticket=ticket, target="first_response", kind="breached").exists()
+
+
+def test_paused_ticket_never_breaches_while_paused(team):
+    board = board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=1, res=2)
+    ticket = make_ticket(team)
+    ticket_move(ticket=ticket, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
+    result = sla.sla_sweep(now=fresh(ticket).created_at + timedelta(days=30))
+    assert result.breached == [] and result.at_risk == []
+    assert fresh(ticket).frt_breached_at is None and fresh(ticket).res_breached_at is None
+
+
+@pytest.mark.django_db(transaction=True)  # mail leaves after the sweep commits
+def test_sweep_claims_once_escalates_over_wip_and_notifies(team, make_member):
+    board = board_ensure_for_team(team=team)
+    escalated = Column.objects.get(board=board, status=Status.ESCALATED)
+    escalated.wip_limit = 1
+    escalated.save()
+    make_policy(team, business_hours=False, frt=30, res=60)
+    lead = make_member(team, Role.LEAD, email="lead@example.com")
+    agent = make_member(team, Role.AGENT, email="agent@example.com")
+    make_member(team, Role.VIEWER, email="viewer@example.com")
+    already = make_ticket(team, title="Already escalated")
+    ticket_move(ticket=already, by=None, column=escalated)
+    ticket = make_ticket(team, title="Printer on fire", assignee=agent, priority=Priority.NORMAL)
+    later = fresh(ticket).frt_due_at + timedelta(seconds=1)
+
+    first = sla.sla_sweep(now=later)
+    assert ticket.pk in first.breached and ticket.pk in first.escalated
+    moved = fresh(ticket)
+    assert moved.status == Status.ESCALATED and moved.priority == Priority.HIGH
+    assert Ticket.objects.filter(team=team, status=Status.ESCALATED).count() == 2, "the breach overrides WIP"
+    assert TicketEvent.objects.filter(ticket=ticket, field=EventField.STATUS, to_value="escalated", actor=None).exists()
+    assert TicketEvent.objects.filter(ticket=ticket, field=EventField.PRIORITY, to_value="3", actor=None).exists()
+    notified = set(Notification.objects.filter(ticket=ticket).values_list("user__email", flat=True))
+    assert notified == {"lead@example.com", "agent@example.com"}
+    assert sorted(m.to[0] for m in mail.outbox if "Printer on fire" in m.subject) == [
+        "agent@example.com", "lead@example.com",
+    ]  # fmt: skip
+    del lead
+
+    again = sla.sla_sweep(now=later + timedelta(seconds=30))
+    assert ticket.pk not in again.breached and again.escalated == []
+    assert SLAAlert.objects.filter(ticket=ticket, target="first_response", kind="breached").count() == 1
+    assert Notification.objects.filter(ticket=ticket, alert__target="first_response",
+                                       alert__kind="breached").count() == 2  # fmt: skip
+
+
+def test_at_risk_warning_comes_before_the_breach(team):
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=100, res=1000, at_risk=50)
+    ticket = make_ticket(team)
+    warn = fresh(ticket).frt_warn_at
+    assert warn == fresh(ticket).sla_started_at + timedelta(minutes=50)
+    result = sla.sla_sweep(now=warn + timedelta(seconds=1))
+    assert ticket.pk in result.at_risk and ticket.pk not in result.breached
+    assert fresh(ticket).frt_warned_at is not None
+    assert sla.sla_sweep(now=warn + timedelta(seconds=2)).at_risk == []
+
+
+def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_num_queries):
+    board = board_ensure_for_team(team=team)
+    policy = make_policy(team, business_hours=False, frt=60, res=600)
+    open_tickets = [make_ticket(team) for _ in range(5)]
+    done = make_ticket(team)
+    ticket_move(ticket=done, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
+    SLATarget.objects.filter(policy=policy).update(resolution_minutes=1200)
+    with django_assert_max_num_queries(16):
+        changed = sla.sla_recompute_team(team=team)
+    assert changed == 5
+    for t in open_tickets:
+        f = fresh(t)
+        assert f.res_due_at == f.sla_started_at + timedelta(minutes=1200)
+    assert fresh(done).res_due_at is None
+
+
+def test_sla_sweep_command_reports_what_it_claimed(team, capsys):
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=1, res=2)
+    ticket = make_ticket(team)
+    Ticket.objects.filter(pk=ticket.pk).update(frt_due_at=ticket.created_at - timedelta(minutes=5))
+    call_command("sla_sweep")
+    assert "1 breached" in capsys.readouterr().out

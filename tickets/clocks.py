@@ -1,0 +1,434 @@
+"""What SLA clocks show: the clock on a board card, the breach-risk lanes, the ticket's SLA panel and timeline.
+
+Reads only. The SLA engine (``tickets/sla.py``) stores due, warning and
+breach times at every ticket event; this module turns them into what agents
+see, counting business time left on the team calendar, loaded at most once
+per render (:class:`ClockReader`).
+
+A card shows its *running* target: first response while that clock runs,
+else resolution. Business time is shown in hours and minutes, never in days:
+a business day is not 24 hours (8 on an office team, 24 on a round-the-clock
+one), so "26h left" means 26 working hours whatever the calendar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from django.db.models import Case, CharField, DateTimeField, OuterRef, Q, Subquery, Value, When
+
+from tickets.models import EventField, SLAAlert, SLAAlertKind, SLATarget, SLATargetKind, Status, Ticket, TicketEvent
+from tickets.sla import PAUSED, RESOLVED, TeamSLA, elapsed_seconds, pauses_of
+
+if TYPE_CHECKING:
+    from teams.calendar import BusinessCalendar
+    from teams.models import Team
+    from tickets.models import Board
+
+# Breach-risk swimlanes, in the order they are shown.
+BREACHED, AT_RISK, ON_TRACK, LANE_PAUSED, NO_SLA = "breached", "at_risk", "on_track", "paused", "none"
+SLA_LANES: dict[str, str] = {
+    BREACHED: "Breached",
+    AT_RISK: "At risk",
+    ON_TRACK: "On track",
+    LANE_PAUSED: "Paused",
+    NO_SLA: "No SLA",
+}
+TARGETS = ("frt", "res")  # field prefixes on Ticket, in the order a card looks for a running one
+TARGET_NAMES = {"frt": "First response", "res": "Resolution"}
+
+
+# --- Formatting --------------------------------------------------------------------------------
+
+
+def hours_minutes(seconds: int, *, round_up: bool = False) -> str:
+    """Business time as "45m", "2h 15m" or "26h" (hours beyond ten drop their minutes; never days).
+
+    static/js/board.js formats the ticking labels the same way.
+    """
+    seconds = max(0, seconds)
+    minutes = -(-seconds // 60) if round_up else seconds // 60
+    if minutes < 60:
+        return f"{minutes}m"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours}h {rest}m" if rest and hours < 10 else f"{hours}h"
+
+
+def left_label(seconds: int) -> str:
+    return "<1m left" if seconds < 60 else f"{hours_minutes(seconds, round_up=True)} left"
+
+
+def ago_label(seconds: float) -> str:
+    """Wall-clock time since a breach: "just now", "40m ago", "3h ago", "2d ago"."""
+    seconds = int(seconds)
+    if seconds < 60:
+        return "just now"
+    if seconds < 3600:
+        return f"{seconds // 60}m ago"
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600}h ago"
+    return f"{seconds // 86400}d ago"
+
+
+# --- Query expressions --------------------------------------------------------------------------
+
+
+def sla_lane(now: datetime) -> Case:
+    """The breach-risk lane of a ticket at ``now``, in SQL (so a window can partition by it).
+
+    Mirrors :meth:`ClockReader.card`: the running target decides (first
+    response while it runs, else resolution): breached once its breach is
+    claimed or its due time passed, at risk once warned or past its warning
+    time. Paused clocks, then everything else (no policy, no running target,
+    resolved) follow.
+    """
+    whens = [When(status=Status.RESOLVED, then=Value(NO_SLA))]
+    for t in TARGETS:
+        running = Q(**{f"{t}_due_at__isnull": False})
+        breached = Q(**{f"{t}_breached_at__isnull": False}) | Q(**{f"{t}_due_at__lte": now})
+        warned = Q(**{f"{t}_warned_at__isnull": False}) | Q(**{f"{t}_warn_at__lte": now})
+        whens += [
+            When(running & breached, then=Value(BREACHED)),
+            When(running & warned, then=Value(AT_RISK)),
+            When(running, then=Value(ON_TRACK)),
+        ]
+    whens.append(When(sla_paused_since__isnull=False, sla_policy__isnull=False, then=Value(LANE_PAUSED)))
+    return Case(*whens, default=Value(NO_SLA), output_field=CharField())
+
+
+def sla_escalated_at() -> Case:
+    """When the latest status change of an escalated, breached ticket happened (NULL for every other ticket).
+
+    The sweep moves a breached ticket to Escalated with a status event stamped
+    with the same instant as the breach, so "this equals a breach time" means
+    "the SLA put it there" (and nobody moved it since). Only escalated,
+    breached rows evaluate the subquery.
+    """
+    latest = (
+        TicketEvent.objects.filter(ticket=OuterRef("pk"), field=EventField.STATUS)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    breached = Q(frt_breached_at__isnull=False) | Q(res_breached_at__isnull=False)
+    return Case(
+        When(Q(status=Status.ESCALATED) & breached, then=Subquery(latest)), default=None, output_field=DateTimeField()
+    )
+
+
+# --- Card clocks -----------------------------------------------------------------------------------
+
+
+@dataclass(slots=True, frozen=True)
+class CardClock:
+    """The clock a card shows.
+
+    ``state``: "ok", "risk", "breached" (a running target), "paused", or for a
+    resolved ticket "met" / "missed". ``left`` and ``warn_left`` are business
+    seconds to the due and warning times; the clock runs without a break until
+    ``ticking_until`` (None: it is standing still now, outside working hours).
+    """
+
+    state: str
+    target: str = ""
+    left: int = 0
+    warn_left: int = 0
+    ticking_until: datetime | None = None
+    since: datetime | None = None
+    due: datetime | None = None
+    missed: str = ""  # for "missed": which targets
+
+
+CLOCK_PAUSED = CardClock("paused")
+CLOCK_MET = CardClock("met")
+
+
+class ClockReader:
+    """Reads clocks of one team's tickets at one instant; builds the team calendar once, when first needed."""
+
+    def __init__(self, now: datetime, *, team: Team | None = None, board: Board | None = None) -> None:
+        assert team is not None or board is not None
+        self.now = now
+        self._team = team
+        self._board = board
+        self._sla: TeamSLA | None = None
+        self._always: BusinessCalendar | None = None
+        self._stretch: dict[int, datetime | None] = {}  # id(calendar) -> the current stretch's end, or None
+
+    @property
+    def team(self) -> Team:
+        if self._team is None:
+            assert self._board is not None
+            self._team = self._board.team  # read only when a clock needs the calendar
+        return self._team
+
+    @property
+    def team_sla(self) -> TeamSLA:
+        """The team's calendar, wrapped for :meth:`TeamSLA.calendar_for` (no policies needed to read clocks)."""
+        if self._sla is None:
+            from teams.calendar import BusinessCalendar
+
+            self._sla = TeamSLA(
+                team=self.team, policies=[], calendar=BusinessCalendar.for_team(self.team), paused_statuses=frozenset()
+            )
+        return self._sla
+
+    def calendar(self, business_hours: bool) -> BusinessCalendar:
+        """The calendar a policy counts on: the rule of :meth:`TeamSLA.calendar_for`, without loading policies."""
+        if business_hours and self.team_sla.calendar.has_hours:
+            return self.team_sla.calendar
+        if self._always is None:
+            from teams.calendar import BusinessCalendar
+
+            self._always = BusinessCalendar.always(self.team.time_zone)
+        return self._always
+
+    def _ticking_until(self, calendar: BusinessCalendar, due: datetime) -> datetime | None:
+        key = id(calendar)
+        if key not in self._stretch:  # the same for every card: asked once per calendar
+            now = self.now
+            if calendar.is_open(now):
+                self._stretch[key] = calendar.next_change(now) or datetime.max.replace(tzinfo=now.tzinfo)
+            else:
+                self._stretch[key] = None
+        end = self._stretch[key]
+        return None if end is None else min(end, due)
+
+    def card(
+        self,
+        business_hours: bool,
+        status: str,
+        paused_since: datetime | None,
+        frt: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
+        res: tuple[datetime | None, datetime | None, datetime | None, datetime | None],
+    ) -> CardClock | None:
+        """The clock of a ticket that has a policy; ``frt``/``res`` are (due, warn, warned, breached)."""
+        if status == Status.RESOLVED:
+            missed = [TARGET_NAMES[t] for t, times in zip(TARGETS, (frt, res), strict=True) if times[3] is not None]
+            return CardClock("missed", missed=" and ".join(missed).capitalize()) if missed else CLOCK_MET
+        for target, (due, warn, warned, breached) in zip(TARGETS, (frt, res), strict=True):
+            if due is None:
+                continue
+            now = self.now
+            if breached is not None or due <= now:
+                return CardClock("breached", target, since=breached or due, due=due)
+            calendar = self.calendar(business_hours)
+            left = calendar.business_seconds(now, due)
+            at_risk = warned is not None or (warn is not None and warn <= now)
+            warn_left = 0 if at_risk or warn is None else calendar.business_seconds(now, warn)
+            until = self._ticking_until(calendar, due)
+            return CardClock("risk" if at_risk else "ok", target, left, warn_left, until, due=due)
+        return CLOCK_PAUSED if paused_since is not None else None
+
+
+def lane_of(ticket: Ticket, now: datetime) -> str:
+    """The breach-risk lane of a loaded ticket (what :func:`sla_lane` answers in SQL)."""
+    if ticket.status == Status.RESOLVED:
+        return NO_SLA
+    for t in TARGETS:
+        due = getattr(ticket, f"{t}_due_at")
+        if due is None:
+            continue
+        if getattr(ticket, f"{t}_breached_at") is not None or due <= now:
+            return BREACHED
+        warn = getattr(ticket, f"{t}_warn_at")
+        if getattr(ticket, f"{t}_warned_at") is not None or (warn is not None and warn <= now):
+            return AT_RISK
+        return ON_TRACK
+    return LANE_PAUSED if ticket.sla_paused_since is not None and ticket.sla_policy_id is not None else NO_SLA
+
+
+# --- The ticket's SLA panel and timeline -------------------------------------------------------------
+
+STATE_LABELS = {
+    "met": "Met",
+    "missed": "Missed",
+    "running": "Running",
+    "paused": "Paused",
+    "at_risk": "At risk",
+    "breached": "Breached",
+    "unanswered": "No reply",
+    "idle": "Not running",
+}
+
+
+@dataclass
+class TargetStatus:
+    """One target of the ticket's policy: how long it may take, how long it has taken, and where it stands."""
+
+    kind: str  # "frt" or "res"
+    target_seconds: int
+    elapsed_seconds: int
+    state: str
+    due_at: datetime | None = None
+    done_at: datetime | None = None
+    breached_at: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return TARGET_NAMES[self.kind]
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def target_label(self) -> str:
+        return hours_minutes(self.target_seconds)
+
+    @property
+    def elapsed_label(self) -> str:
+        return hours_minutes(self.elapsed_seconds)
+
+    @property
+    def percent(self) -> int:
+        """Share of the target used, 0-100 (for the bar)."""
+        return min(100, self.elapsed_seconds * 100 // self.target_seconds) if self.target_seconds else 0
+
+
+ENTRY_ICONS = {
+    "cycle": "bi-play-circle",
+    "reopened": "bi-arrow-counterclockwise",
+    "paused": "bi-pause-circle",
+    "resumed": "bi-play-circle",
+    "resolved": "bi-check2-circle",
+    "first_response": "bi-reply",
+    "at_risk": "bi-exclamation-circle",
+    "breached": "bi-alarm",
+}
+
+
+@dataclass
+class SLAEntry:
+    """One line of the SLA timeline."""
+
+    at: datetime
+    kind: str  # cycle, paused, resumed, resolved, reopened, first_response, at_risk, breached
+    text: str
+    elapsed: list[tuple[str, str]] = field(default_factory=list)  # (target name, "1h 20m of 2h")
+
+    @property
+    def icon(self) -> str:
+        return ENTRY_ICONS[self.kind]
+
+
+@dataclass
+class TicketSLA:
+    """What the ticket page shows about its SLA: the policy, each target, and the clock's history."""
+
+    policy_name: str
+    counts: str  # "business hours (Europe/Berlin)" or "calendar time"
+    cycle: int
+    paused_since: datetime | None
+    targets: list[TargetStatus]
+    entries: list[SLAEntry]
+
+
+def _running_state(ticket: Ticket, t: str, now: datetime) -> str:
+    due = getattr(ticket, f"{t}_due_at")
+    if getattr(ticket, f"{t}_breached_at") is not None or due <= now:
+        return "breached"
+    warn = getattr(ticket, f"{t}_warn_at")
+    if getattr(ticket, f"{t}_warned_at") is not None or (warn is not None and warn <= now):
+        return "at_risk"
+    return "running"
+
+
+def _target_status(ticket: Ticket, t: str, minutes: int, calendar: BusinessCalendar, now: datetime) -> TargetStatus:
+    status = _target_state(ticket, t, minutes, calendar, now)
+    status.breached_at = getattr(ticket, f"{t}_breached_at")
+    return status
+
+
+def _target_state(ticket: Ticket, t: str, minutes: int, calendar: BusinessCalendar, now: datetime) -> TargetStatus:
+    seconds = minutes * 60
+    breached = getattr(ticket, f"{t}_breached_at") is not None
+    resolved_at = ticket.resolved_at if ticket.status == Status.RESOLVED else None
+    done = ticket.first_response_at if t == "frt" else resolved_at
+    if done is not None:
+        elapsed = elapsed_seconds(ticket, calendar, done if t == "frt" else now)
+        state = "missed" if breached or elapsed > seconds else "met"
+        return TargetStatus(t, seconds, elapsed, state, done_at=done)
+    elapsed = elapsed_seconds(ticket, calendar, now)
+    due = getattr(ticket, f"{t}_due_at")
+    if due is not None:
+        return TargetStatus(t, seconds, elapsed, _running_state(ticket, t, now), due_at=due)
+    if ticket.status == Status.RESOLVED:  # resolved without a first response
+        return TargetStatus(t, seconds, elapsed, "missed" if breached else "unanswered")
+    if ticket.sla_paused_since is not None:
+        return TargetStatus(t, seconds, elapsed, "breached" if breached else "paused")
+    return TargetStatus(t, seconds, elapsed, "breached" if breached else "idle")
+
+
+def ticket_sla(ticket: Ticket, *, now: datetime) -> TicketSLA | None:
+    """The SLA panel and timeline of one ticket; None when no policy applies.
+
+    A constant number of queries: the policy's targets, the team calendar
+    (working hours, holidays) when the policy counts business hours, and the
+    ticket's alerts. The ticket should come with ``team`` and ``sla_policy``.
+    """
+    policy = ticket.sla_policy
+    if policy is None:
+        return None
+    target = SLATarget.objects.filter(policy=policy, priority=ticket.priority).first()
+    team_sla = ClockReader(now, team=ticket.team).team_sla
+    calendar = team_sla.calendar_for(policy)
+    counts = f"business hours ({ticket.team.time_zone})" if calendar is team_sla.calendar else "calendar time"
+    alerts = list(SLAAlert.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    targets: list[TargetStatus] = []
+    if target is not None:
+        if target.first_response_minutes:
+            targets.append(_target_status(ticket, "frt", target.first_response_minutes, calendar, now))
+        if target.resolution_minutes:
+            targets.append(_target_status(ticket, "res", target.resolution_minutes, calendar, now))
+    for status in targets:  # a breach happened at its due time; the sweep noticed it a little later
+        kind = SLATargetKind.FIRST_RESPONSE if status.kind == "frt" else SLATargetKind.RESOLUTION
+        for alert in alerts:
+            if alert.target == kind and alert.kind == SLAAlertKind.BREACHED and status.breached_at is not None:
+                status.breached_at = alert.due_at
+    return TicketSLA(
+        policy_name=policy.name,
+        counts=counts,
+        cycle=ticket.sla_cycle,
+        paused_since=ticket.sla_paused_since if ticket.status != Status.RESOLVED else None,
+        targets=targets,
+        entries=_timeline(ticket, targets, alerts, calendar),
+    )
+
+
+def _timeline(
+    ticket: Ticket, targets: list[TargetStatus], alerts: list[SLAAlert], calendar: BusinessCalendar
+) -> list[SLAEntry]:
+    """Cycle starts, pauses and resumes, first response, resolutions, warnings and breaches, oldest first."""
+    start = ticket.sla_started_at or ticket.created_at
+    entries = [SLAEntry(start, "cycle", "Cycle 1 started: ticket created")]
+    cycle = 1
+    for stop, end, kind in pauses_of(ticket):
+        if kind == RESOLVED:
+            entries.append(SLAEntry(stop, "resolved", "Resolved: the clock stopped"))
+            if end is not None:
+                cycle += 1
+                entries.append(SLAEntry(end, "reopened", f"Reopened: cycle {cycle} started, the clock runs on"))
+        elif kind == PAUSED:
+            entries.append(SLAEntry(stop, "paused", "Paused: waiting status"))
+            if end is not None:
+                entries.append(SLAEntry(end, "resumed", "Resumed"))
+    if ticket.first_response_at is not None:
+        entries.append(SLAEntry(ticket.first_response_at, "first_response", "First response sent"))
+    for alert in alerts:  # at the moment it happened (its due or warning time), not when the sweep noticed
+        name = TARGET_NAMES["frt" if alert.target == SLATargetKind.FIRST_RESPONSE else "res"]
+        if alert.kind == SLAAlertKind.BREACHED:
+            entries.append(SLAEntry(alert.due_at, "breached", f"{name} target breached"))
+        else:
+            entries.append(SLAEntry(alert.due_at, "at_risk", f"{name} target at risk"))
+    order = {"cycle": 0, "reopened": 0, "resumed": 1, "first_response": 2, "at_risk": 3, "breached": 4}
+    entries.sort(key=lambda e: (e.at, order.get(e.kind, 5)))
+    by_kind = {t.kind: t for t in targets}
+    for entry in entries:
+        for t, status in by_kind.items():
+            if t == "frt" and ticket.first_response_at is not None and entry.at > ticket.first_response_at:
+                continue  # the first-response clock stopped with the reply
+            spent = elapsed_seconds(ticket, calendar, entry.at)
+            entry.elapsed.append((status.label, f"{hours_minutes(spent)} of {status.target_label}"))
+    return entries

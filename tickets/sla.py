@@ -1,0 +1,554 @@
+"""SLA clocks: which policy applies, when targets fall due, pauses, the sweep and escalation.
+
+The clock of a target counts business time (the team's calendar, or calendar
+time when the policy says so) from the ticket's creation, less the intervals
+it spent in a pausing status or resolved. Pauses are stored on the ticket as
+intervals (``Ticket.sla_pauses``), never rebuilt from history.
+
+Due times are computed in Python at every ticket event and stored; a due time
+is NULL whenever its target is not running (met, paused, resolved, or no
+target), so the sweep is one indexed statement per target:
+``UPDATE … SET breached_at = now WHERE due <= now AND breached_at IS NULL
+RETURNING id``. Each claim writes one ``SLAAlert`` (unique per ticket, target
+and kind) in the same transaction, under a PostgreSQL advisory lock, so a
+duplicated, overlapping or re-delivered sweep alerts exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.db.models import Max, Prefetch, TextField
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
+
+from teams.calendar import BusinessCalendar
+from teams.models import Membership, Role, Team
+from tickets.models import (
+    Account,
+    Column,
+    EventField,
+    Notification,
+    Priority,
+    SLAAlert,
+    SLAAlertKind,
+    SLAPolicy,
+    SLATarget,
+    SLATargetKind,
+    Status,
+    Ticket,
+    TicketEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+PAUSED = "paused"
+RESOLVED = "resolved"
+# pg_try_advisory_xact_lock key of the sweep ("SLA" in ASCII).
+SWEEP_LOCK_KEY = 0x534C41
+RECOMPUTE_BATCH = 2000
+
+SLA_FIELDS = (
+    "sla_policy", "sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle",
+    "frt_due_at", "frt_warn_at", "res_due_at", "res_warn_at",
+)  # fmt: skip
+
+
+# --- What applies to a ticket ---------------------------------------------------------------
+
+
+@dataclass
+class TeamSLA:
+    """Everything needed to compute the clocks of one team's tickets, loaded once."""
+
+    team: Team
+    policies: list[SLAPolicy]
+    calendar: BusinessCalendar
+    paused_statuses: frozenset[str]
+    _always: BusinessCalendar | None = field(default=None, repr=False)
+
+    @classmethod
+    def load(cls, team: Team) -> TeamSLA:
+        from teams.calendar import BusinessCalendar
+
+        team = Team.objects.filter(pk=team.pk).prefetch_related("working_hours", "holidays").get()
+        policies = list(
+            SLAPolicy.objects.filter(team=team, is_active=True)
+            .prefetch_related(Prefetch("targets", queryset=SLATarget.objects.all()))
+            .order_by("order", "id")
+        )
+        paused = frozenset(
+            Column.objects.filter(board__team=team, board__project__isnull=True, pauses_sla=True).values_list(
+                "status", flat=True
+            )
+        )
+        return cls(team=team, policies=policies, calendar=BusinessCalendar.for_team(team), paused_statuses=paused)
+
+    def calendar_for(self, policy: SLAPolicy) -> BusinessCalendar:
+        # A team without working hours cannot count business time: count calendar time.
+        if policy.business_hours and self.calendar.has_hours:
+            return self.calendar
+        if self._always is None:
+            self._always = BusinessCalendar.always(self.team.time_zone)
+        return self._always
+
+    def policy_for(self, ticket: Ticket, *, account_tier: str | None) -> SLAPolicy | None:
+        return self.policy_for_values(
+            kind=ticket.kind, channel=ticket.channel, priority=ticket.priority, account_tier=account_tier
+        )
+
+    def policy_for_values(
+        self, *, kind: str, channel: str, priority: int, account_tier: str | None
+    ) -> SLAPolicy | None:
+        """The first active policy whose conditions all hold (empty conditions match anything)."""
+        for policy in self.policies:
+            if policy.kind and policy.kind != kind:
+                continue
+            if policy.channel and policy.channel != channel:
+                continue
+            if policy.priority and policy.priority != priority:
+                continue
+            if policy.account_tier and policy.account_tier != account_tier:
+                continue
+            return policy
+        return None
+
+
+def _target(policy: SLAPolicy, priority: int) -> SLATarget | None:
+    for target in policy.targets.all():
+        if target.priority == priority:
+            return target
+    return None
+
+
+def _second(moment: datetime) -> datetime:
+    """Clocks count whole seconds, as the calendar does."""
+    return moment.replace(microsecond=0)
+
+
+# --- Pauses -----------------------------------------------------------------------------------
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def pauses_of(ticket: Ticket) -> list[tuple[datetime, datetime | None, str]]:
+    return [(_parse(start), _parse(end), kind) for start, end, kind in ticket.sla_pauses]  # type: ignore[misc]
+
+
+def on_status_change(ticket: Ticket, *, old: str | None, new: str, at: datetime, paused: Iterable[str]) -> None:
+    """Open or close the stop intervals of the clock when a ticket changes status (no save)."""
+    paused = set(paused)
+    at = _second(at)
+
+    def category(status: str | None) -> str | None:
+        if status == Status.RESOLVED:
+            return RESOLVED
+        return PAUSED if status in paused else None
+
+    before, after = category(old), category(new)
+    if before == after:
+        return
+    intervals = list(ticket.sla_pauses)
+    if before is not None and intervals and intervals[-1][1] is None:
+        intervals[-1] = [intervals[-1][0], at.isoformat(), intervals[-1][2]]
+    if before == RESOLVED:
+        ticket.sla_cycle += 1  # reopened: the resolution clock resumes in a new cycle
+    if after is not None:
+        intervals.append([at.isoformat(), None, after])
+        ticket.sla_paused_since = at
+    else:
+        ticket.sla_paused_since = None
+    ticket.sla_pauses = intervals
+
+
+# --- Clocks -----------------------------------------------------------------------------------
+
+
+def _elapsed(calendar: BusinessCalendar, start: datetime, pauses: list[Any], at: datetime) -> int:
+    if at <= start:
+        return 0
+    total = calendar.business_seconds(start, at)
+    for stop_text, end_text, _kind in pauses:
+        stop = datetime.fromisoformat(stop_text)
+        if stop >= at:
+            continue
+        end = datetime.fromisoformat(end_text) if end_text else at
+        total -= calendar.business_seconds(stop, min(end, at))
+    return max(total, 0)
+
+
+def elapsed_seconds(ticket: Ticket, calendar: BusinessCalendar, at: datetime) -> int:
+    """Business seconds the clock has run from the start to ``at``, less its stops."""
+    return _elapsed(calendar, ticket.sla_started_at or ticket.created_at, ticket.sla_pauses, at)
+
+
+def _instant_at(calendar: BusinessCalendar, start: datetime, pauses: list[Any], target_seconds: int) -> datetime:
+    """The instant the clock reaches ``target_seconds``: past or future, exactly.
+
+    The clock runs from ``start`` through the gaps between its (closed) stops
+    and on after the last one; called only while the clock runs, so every
+    stop has an end.
+    """
+    accumulated = 0
+    running_from = start
+    for stop_text, end_text, _kind in pauses:
+        stop = datetime.fromisoformat(stop_text)
+        if stop > running_from:
+            ran = calendar.business_seconds(running_from, stop)
+            if accumulated + ran >= target_seconds:
+                return calendar.add_business_seconds(running_from, target_seconds - accumulated)
+            accumulated += ran
+        if end_text:
+            running_from = max(running_from, datetime.fromisoformat(end_text))
+    return calendar.add_business_seconds(running_from, target_seconds - accumulated)
+
+
+Clocks = tuple[SLAPolicy | None, datetime | None, datetime | None, datetime | None, datetime | None]
+
+
+def clocks(
+    sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
+    started: datetime, pauses: list[Any], paused_since: datetime | None, first_response_at: datetime | None,
+    now: datetime,
+) -> Clocks:  # fmt: skip
+    """The policy and (first-response due, warning, resolution due, warning) of one ticket at ``now``.
+
+    A pure function of the ticket's values, so a bulk recompute needs no model instances.
+    """
+    policy = sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
+    if policy is None:
+        return None, None, None, None, None
+    target = _target(policy, priority)
+    if target is None or paused_since is not None or status == Status.RESOLVED:
+        return policy, None, None, None, None
+    calendar = sla.calendar_for(policy)
+    share = policy.at_risk_percent / 100
+    frt_due = frt_warn = res_due = res_warn = None
+    if target.first_response_minutes and first_response_at is None:
+        seconds = target.first_response_minutes * 60
+        frt_due = _instant_at(calendar, started, pauses, seconds)
+        frt_warn = _instant_at(calendar, started, pauses, int(seconds * share))
+    if target.resolution_minutes:
+        seconds = target.resolution_minutes * 60
+        res_due = _instant_at(calendar, started, pauses, seconds)
+        res_warn = _instant_at(calendar, started, pauses, int(seconds * share))
+    return policy, frt_due, frt_warn, res_due, res_warn
+
+
+def refresh(ticket: Ticket, sla: TeamSLA, *, now: datetime, account_tier: str | None = None) -> None:
+    """Choose the policy and recompute the stored due and warning times (no save).
+
+    Called at every ticket event that can move a clock: creation, priority,
+    kind, channel or account change, status change, first response, and for
+    all open tickets when a policy or the calendar changes. Elapsed time is
+    kept: the new targets count from the same start, less the same stops.
+    """
+    if account_tier is None and ticket.account_id:
+        account_tier = ticket.account.tier if ticket.account else None
+    (ticket.sla_policy, ticket.frt_due_at, ticket.frt_warn_at, ticket.res_due_at, ticket.res_warn_at) = clocks(
+        sla, kind=ticket.kind, channel=ticket.channel, priority=ticket.priority, account_tier=account_tier,
+        status=ticket.status, started=ticket.sla_started_at or ticket.created_at, pauses=ticket.sla_pauses,
+        paused_since=ticket.sla_paused_since, first_response_at=ticket.first_response_at, now=_second(now),
+    )  # fmt: skip
+
+
+def start(ticket: Ticket, sla: TeamSLA, *, now: datetime) -> None:
+    """Start the clocks of a new ticket (no save)."""
+    now = _second(now)
+    ticket.sla_started_at = now
+    ticket.sla_pauses = []
+    ticket.sla_paused_since = None
+    on_status_change(ticket, old=None, new=ticket.status, at=now, paused=sla.paused_statuses)
+    refresh(ticket, sla, now=now)
+
+
+RECOMPUTED = ("sla_policy_id", "frt_due_at", "frt_warn_at", "res_due_at", "res_warn_at")
+
+
+@transaction.atomic
+def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
+    """Recompute the clocks of every open ticket of a team; returns how many were written.
+
+    Run after a policy or calendar change, as one task for the whole team.
+    Tickets are read in keyset batches and the clocks computed in Python; on
+    PostgreSQL the changed rows are streamed with COPY into a temporary table
+    and written by ONE ``UPDATE … FROM``, elsewhere by one ``UPDATE … FROM
+    (VALUES …)`` per batch. Never one statement, or one task, per ticket.
+    """
+    now = now or timezone.now()
+    sla = TeamSLA.load(team)
+    tiers = dict(Account.objects.filter(team=team).values_list("id", "tier"))
+    writer = _RowWriter()
+    changed = 0
+    last_id = 0
+    now = _second(now)
+    columns = (
+        "id", "kind", "channel", "priority", "account_id", "status", "start", "pauses_text", "sla_paused_since",
+        "first_response_at",
+    )  # fmt: skip
+    while True:
+        # Only what the clocks need; the stops as text, decoded only where there are any.
+        batch = list(
+            Ticket.objects.filter(team=team, pk__gt=last_id)
+            .exclude(status=Status.RESOLVED)
+            .annotate(start=Coalesce("sla_started_at", "created_at"), pauses_text=Cast("sla_pauses", TextField()))
+            .order_by("pk")
+            .values_list(*columns)[:RECOMPUTE_BATCH]
+        )
+        if not batch:
+            break
+        last_id = batch[-1][0]
+        rows = []
+        for pk, kind, channel, priority, account_id, status, started, pauses_text, paused_since, first in batch:
+            pauses = json.loads(pauses_text) if pauses_text and pauses_text != "[]" else []
+            policy, *times = clocks(
+                sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
+                status=status, started=started, pauses=pauses, paused_since=paused_since, first_response_at=first,
+                now=now,
+            )  # fmt: skip
+            rows.append((pk, policy.pk if policy else None, *times))
+        writer.add(rows)
+        changed += len(rows)
+    writer.finish()
+    return changed
+
+
+class _RowWriter:
+    """Writes recomputed clock columns in bulk: COPY + one UPDATE on PostgreSQL, VALUES batches elsewhere."""
+
+    def __init__(self) -> None:
+        self.copying = connection.vendor == "postgresql"
+        self.table_ready = False
+        self.pending = 0
+
+    def add(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if not self.copying:
+            _update_rows(rows, RECOMPUTED)
+            return
+        with connection.cursor() as cursor:
+            if not self.table_ready:
+                cursor.execute(
+                    "CREATE TEMPORARY TABLE sla_recomputed (id bigint PRIMARY KEY, sla_policy_id bigint, "
+                    "frt_due_at timestamptz, frt_warn_at timestamptz, res_due_at timestamptz, "
+                    "res_warn_at timestamptz) ON COMMIT DROP"
+                )
+                self.table_ready = True
+            with cursor.cursor.copy("COPY sla_recomputed FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        self.pending += len(rows)
+
+    def finish(self) -> None:
+        if not self.pending:
+            return
+        table = Ticket._meta.db_table
+        columns = ", ".join(f"{name} = v.{name}" for name in RECOMPUTED)
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {table} SET {columns} FROM sla_recomputed v WHERE {table}.id = v.id")  # noqa: S608
+            cursor.execute("DROP TABLE sla_recomputed")
+
+
+def _update_rows(rows: Sequence[tuple[Any, ...]], fields: Sequence[str]) -> None:
+    """UPDATE tickets FROM a VALUES list: one statement for a whole batch (databases without COPY)."""
+    table = Ticket._meta.db_table
+    columns = ", ".join(f"{f} = v.c{i}" for i, f in enumerate(fields))
+    values = ", ".join("(" + ", ".join(["%s"] * (len(fields) + 1)) + ")" for _ in rows)
+    names = ", ".join(["id", *[f"c{i}" for i in range(len(fields))]])
+    params = [value for row in rows for value in row]
+    sql = (
+        f"WITH v({names}) AS (VALUES {values}) "  # noqa: S608 - names from the model, values bound
+        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+# --- The sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    skipped: bool = False
+    breached: list[int] = field(default_factory=list)
+    at_risk: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    notified: int = 0
+
+
+CLAIMS = (
+    # (target, kind, field set to now, due field, extra condition)
+    (SLATargetKind.FIRST_RESPONSE, SLAAlertKind.BREACHED, "frt_breached_at", "frt_due_at", ""),
+    (SLATargetKind.RESOLUTION, SLAAlertKind.BREACHED, "res_breached_at", "res_due_at", ""),
+    (SLATargetKind.FIRST_RESPONSE, SLAAlertKind.AT_RISK, "frt_warned_at", "frt_warn_at", "AND frt_breached_at IS NULL"),
+    (SLATargetKind.RESOLUTION, SLAAlertKind.AT_RISK, "res_warned_at", "res_warn_at", "AND res_breached_at IS NULL"),
+)
+
+
+def _claim(stamp: str, due: str, extra: str, now: datetime) -> list[tuple[int, datetime]]:
+    table = Ticket._meta.db_table
+    sql = (
+        f"UPDATE {table} SET {stamp} = %s "  # noqa: S608 - column names are constants above
+        f"WHERE {due} <= %s AND {stamp} IS NULL {extra} RETURNING id, {due}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, now])
+        rows = cursor.fetchall()
+    claimed = []
+    for pk, due_at in rows:
+        if not isinstance(due_at, datetime):  # SQLite returns text
+            due_at = datetime.fromisoformat(due_at)
+        claimed.append((pk, due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)))
+    return claimed
+
+
+def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepResult:
+    """Claim newly breached and at-risk targets, escalate and notify; exactly once per target.
+
+    Cost grows with the targets that change state, not with open tickets.
+    Mail leaves after the sweep's transaction commits (``send_mail=False``
+    records in-app notifications only, e.g. for demo data).
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    result.skipped = True  # another sweep is running; it will claim these
+                    return result
+        alerts: list[SLAAlert] = []
+        for target, kind, stamp, due, extra in CLAIMS:
+            for pk, due_at in _claim(stamp, due, extra, now):
+                alerts.append(SLAAlert(ticket_id=pk, target=target, kind=kind, due_at=due_at, created_at=now))
+                (result.breached if kind == SLAAlertKind.BREACHED else result.at_risk).append(pk)
+        if not alerts:
+            return result
+        SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+        saved = list(
+            SLAAlert.objects.filter(created_at=now, ticket_id__in={a.ticket_id for a in alerts}).select_related(
+                "ticket", "ticket__team", "ticket__assignee", "ticket__sla_policy"
+            )
+        )
+        result.escalated = _escalate(sorted(set(result.breached)), now=now)
+        notifications, mails = _notifications(saved)
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        result.notified = len(notifications)
+        if mails and send_mail:
+            transaction.on_commit(lambda: _send(mails))
+    return result
+
+
+def _send(mails: list[tuple[str, str, str, list[str]]]) -> None:
+    try:
+        send_mass_mail(mails, fail_silently=False)
+    except Exception:  # the in-app notifications are saved; a mail outage must not fail the sweep
+        logger.exception("Could not send %s SLA notification mails", len(mails))
+
+
+def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
+    """Apply the breach actions of each newly breached ticket's policy."""
+    escalated: list[int] = []
+    if not ticket_ids:
+        return escalated
+    from tickets.services import POSITION_GAP
+
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=ticket_ids)
+        .select_related("sla_policy", "team", "account")
+        .order_by("pk")
+    )
+    sla_by_team: dict[int, TeamSLA] = {}
+    events: list[TicketEvent] = []
+    for ticket in tickets:
+        policy = ticket.sla_policy
+        if policy is None:
+            continue
+        changed = False
+        sla = sla_by_team.get(ticket.team_id) or sla_by_team.setdefault(ticket.team_id, TeamSLA.load(ticket.team))
+        if policy.escalate_to_column and ticket.status not in (Status.ESCALATED, Status.RESOLVED):
+            # The breach overrides the Escalated column's WIP limit; the card says so.
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    actor=None,
+                    field=EventField.STATUS,
+                    from_value=ticket.status,
+                    to_value=Status.ESCALATED,
+                    from_label=Status(ticket.status).label,
+                    to_label=Status.ESCALATED.label,
+                    created_at=now,
+                )
+            )
+            on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=sla.paused_statuses)
+            ticket.status = Status.ESCALATED
+            last = Ticket.objects.filter(team_id=ticket.team_id, status=Status.ESCALATED).aggregate(m=Max("position"))
+            ticket.position = (last["m"] or 0) + POSITION_GAP
+            changed = True
+        if policy.raise_priority and ticket.priority < Priority.URGENT:
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    actor=None,
+                    field=EventField.PRIORITY,
+                    from_value=str(ticket.priority),
+                    to_value=str(ticket.priority + 1),
+                    from_label=Priority(ticket.priority).label,
+                    to_label=Priority(ticket.priority + 1).label,
+                    created_at=now,
+                )
+            )
+            ticket.priority += 1
+            changed = True
+        if changed:
+            refresh(ticket, sla, now=now)
+            ticket.version += 1
+            ticket.save(update_fields=["status", "position", "priority", "version", "updated_at", *SLA_FIELDS])
+            escalated.append(ticket.pk)
+    TicketEvent.objects.bulk_create(events)
+    return escalated
+
+
+TARGET_LABEL: dict[str, str] = {SLATargetKind.FIRST_RESPONSE: "first response", SLATargetKind.RESOLUTION: "resolution"}
+
+
+def _notifications(alerts: list[SLAAlert]) -> tuple[list[Notification], list[tuple[str, str, str, list[str]]]]:
+    """Notify the assignee and the team leads of each alert whose policy asks for it."""
+    team_ids = {a.ticket.team_id for a in alerts}
+    leads: dict[int, list[Any]] = {}
+    members: set[tuple[int, int]] = set()  # (team, user) of people who can still work the team's tickets
+    for m in Membership.objects.filter(team_id__in=team_ids).exclude(role=Role.VIEWER).select_related("user"):
+        members.add((m.team_id, m.user_id))
+        if m.role == Role.LEAD:
+            leads.setdefault(m.team_id, []).append(m.user)
+    notes: list[Notification] = []
+    mails: list[tuple[str, str, str, list[str]]] = []
+    for alert in alerts:
+        ticket = alert.ticket
+        if ticket.sla_policy is None or not ticket.sla_policy.notify:
+            continue
+        key = f"{ticket.team.slug.upper()}-{ticket.number}"
+        what = "was breached" if alert.kind == SLAAlertKind.BREACHED else "is at risk"
+        title = " ".join(ticket.title.split())[:120]  # one line: it becomes a mail subject
+        message = f"{key} “{title}”: the {TARGET_LABEL[alert.target]} target {what}."
+        people = {u.pk: u for u in leads.get(ticket.team_id, [])}
+        if ticket.assignee is not None and (ticket.team_id, ticket.assignee.pk) in members:
+            people[ticket.assignee.pk] = ticket.assignee
+        for user in people.values():
+            notes.append(Notification(user=user, ticket=ticket, alert=alert, message=message))
+            if user.email:
+                mails.append((f"[SupportPM] {message}", message, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return notes, mails
