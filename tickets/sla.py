@@ -54,7 +54,7 @@ PAUSED = "paused"
 RESOLVED = "resolved"
 # pg_try_advisory_xact_lock key of the sweep ("SLA" in ASCII).
 SWEEP_LOCK_KEY = 0x534C41
-RECOMPUTE_BATCH = 2000
+RECOMPUTE_BATCH = 10000
 
 SLA_FIELDS = (
     "sla_policy", "sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle",
@@ -123,10 +123,12 @@ class TeamSLA:
 
 
 def _target(policy: SLAPolicy, priority: int) -> SLATarget | None:
-    for target in policy.targets.all():
-        if target.priority == priority:
-            return target
-    return None
+    # Indexed once per policy object: bulk recomputes ask this for every ticket.
+    targets: dict[int, SLATarget] | None = getattr(policy, "_targets_by_priority", None)
+    if targets is None:
+        targets = {t.priority: t for t in policy.targets.all()}
+        policy._targets_by_priority = targets  # type: ignore[attr-defined]
+    return targets.get(priority)
 
 
 def _second(moment: datetime) -> datetime:
