@@ -342,7 +342,7 @@ class _RowWriter:
         with connection.cursor() as cursor:
             if not self.table_ready:
                 cursor.execute(
-                    "CREATE TEMPORARY TABLE sla_recomputed (id bigint PRIMARY KEY, sla_policy_id bigint, "
+                    "CREATE TEMPORARY TABLE sla_recomputed (id bigint, sla_policy_id bigint, "
                     "frt_due_at timestamptz, frt_warn_at timestamptz, res_due_at timestamptz, "
                     "res_warn_at timestamptz) ON COMMIT DROP"
                 )
@@ -358,6 +358,9 @@ class _RowWriter:
         table = Ticket._meta.db_table
         columns = ", ".join(f"{name} = v.{name}" for name in RECOMPUTED)
         with connection.cursor() as cursor:
+            # One hash join of the whole batch: give it memory and statistics instead of a key.
+            cursor.execute("SET LOCAL work_mem = '256MB'")
+            cursor.execute("ANALYZE sla_recomputed")
             cursor.execute(f"UPDATE {table} SET {columns} FROM sla_recomputed v WHERE {table}.id = v.id")  # noqa: S608
             cursor.execute("DROP TABLE sla_recomputed")
 
