@@ -80,6 +80,16 @@ def _datetime(ts: int) -> datetime:
     return _EPOCH + timedelta(seconds=ts)
 
 
+def epoch_seconds(at: datetime) -> int:
+    """An aware datetime as whole seconds since the Unix epoch (rounded down), as the calendar counts."""
+    return _timestamp(at)
+
+
+def from_epoch_seconds(ts: int) -> datetime:
+    """Epoch seconds back to an aware UTC datetime."""
+    return _datetime(ts)
+
+
 def _seconds(offset: timedelta | None) -> int:
     assert offset is not None  # a ZoneInfo always answers
     return offset.days * _DAY + offset.seconds
@@ -197,7 +207,10 @@ class BusinessCalendar:
 
     def business_seconds(self, start: datetime, end: datetime) -> int:
         """Working seconds in [start, end); 0 when end is not after start."""
-        a, b = _timestamp(start), _timestamp(end)
+        return self.seconds_between(_timestamp(start), _timestamp(end))
+
+    def seconds_between(self, a: int, b: int) -> int:
+        """:meth:`business_seconds` on instants given as epoch seconds (bulk work skips datetimes)."""
         if b <= a:
             return 0
         return self._between(a, b)
@@ -208,16 +221,21 @@ class BusinessCalendar:
         ``seconds == 0`` returns ``start`` unchanged. Far targets are reached
         week by week, not stretch by stretch.
         """
-        if seconds < 0:
-            raise ValueError(f"seconds must not be negative, not {seconds!r}")
         if seconds == 0:
             _timestamp(start)
             return start
+        return _datetime(self.add_seconds(_timestamp(start), seconds))
+
+    def add_seconds(self, s: int, seconds: int) -> int:
+        """:meth:`add_business_seconds` on an instant given as epoch seconds; answers epoch seconds."""
+        if seconds < 0:
+            raise ValueError(f"seconds must not be negative, not {seconds!r}")
+        if seconds == 0:
+            return s
         if not self.has_hours:
             raise ValueError("calendar has no working hours")
-        s = _timestamp(start)
         if self.always_open:
-            return _datetime(s + seconds)
+            return s + seconds
 
         remaining = seconds
         monday = self._monday_after(self._local_ordinal(s) + 2)
@@ -227,14 +245,14 @@ class BusinessCalendar:
             cut = self._midnight(monday)
         before = self._sum(s, cut)
         if before >= remaining:
-            return _datetime(self._locate(s, remaining, monday + 1))
+            return self._locate(s, remaining, monday + 1)
         remaining -= before
         while True:
             if monday > _LAST_MONDAY:
                 raise ValueError("the target lies beyond the end of the calendar (year 9999)")
             week = self._week_total(monday)
             if week >= remaining:
-                return _datetime(self._locate(self._midnight(monday), remaining, monday + 8))
+                return self._locate(self._midnight(monday), remaining, monday + 8)
             remaining -= week
             monday += 7
 

@@ -26,11 +26,10 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Max, Prefetch, TextField
-from django.db.models.functions import Cast, Coalesce
+from django.db.models import Max, Prefetch
 from django.utils import timezone
 
-from teams.calendar import BusinessCalendar
+from teams.calendar import BusinessCalendar, epoch_seconds, from_epoch_seconds
 from teams.models import Membership, Role, Team
 from tickets.models import (
     Account,
@@ -55,6 +54,8 @@ RESOLVED = "resolved"
 # pg_try_advisory_xact_lock key of the sweep ("SLA" in ASCII).
 SWEEP_LOCK_KEY = 0x534C41
 RECOMPUTE_BATCH = 10000
+# A closed (or still open) stop of the clock, in epoch seconds.
+Pause = tuple[int, int | None]
 
 SLA_FIELDS = (
     "sla_policy", "sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle",
@@ -194,8 +195,8 @@ def elapsed_seconds(ticket: Ticket, calendar: BusinessCalendar, at: datetime) ->
     return _elapsed(calendar, ticket.sla_started_at or ticket.created_at, ticket.sla_pauses, at)
 
 
-def _instant_at(calendar: BusinessCalendar, start: datetime, pauses: list[Any], target_seconds: int) -> datetime:
-    """The instant the clock reaches ``target_seconds``: past or future, exactly.
+def _instant_at(calendar: BusinessCalendar, start: int, pauses: Sequence[Pause], target_seconds: int) -> int:
+    """The instant (epoch seconds) the clock reaches ``target_seconds``: past or future, exactly.
 
     The clock runs from ``start`` through the gaps between its (closed) stops
     and on after the last one; called only while the clock runs, so every
@@ -203,40 +204,48 @@ def _instant_at(calendar: BusinessCalendar, start: datetime, pauses: list[Any], 
     """
     accumulated = 0
     running_from = start
-    for stop_text, end_text, _kind in pauses:
-        stop = datetime.fromisoformat(stop_text)
+    for stop, end in pauses:
         if stop > running_from:
-            ran = calendar.business_seconds(running_from, stop)
+            ran = calendar.seconds_between(running_from, stop)
             if accumulated + ran >= target_seconds:
-                return calendar.add_business_seconds(running_from, target_seconds - accumulated)
+                return calendar.add_seconds(running_from, target_seconds - accumulated)
             accumulated += ran
-        if end_text:
-            running_from = max(running_from, datetime.fromisoformat(end_text))
-    return calendar.add_business_seconds(running_from, target_seconds - accumulated)
+        if end is not None:
+            running_from = max(running_from, end)
+    return calendar.add_seconds(running_from, target_seconds - accumulated)
+
+
+def _stops(pauses: Iterable[Any]) -> list[Pause]:
+    """Stored stop intervals (ISO 8601 text) as epoch seconds."""
+    return [
+        (epoch_seconds(datetime.fromisoformat(stop)), epoch_seconds(datetime.fromisoformat(end)) if end else None)
+        for stop, end, _kind in pauses
+    ]
 
 
 Clocks = tuple[SLAPolicy | None, datetime | None, datetime | None, datetime | None, datetime | None]
+Times = tuple[SLAPolicy | None, int | None, int | None, int | None, int | None]
 
 
-def clocks(
+def clock_times(
     sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
-    started: datetime, pauses: list[Any], paused_since: datetime | None, first_response_at: datetime | None,
-    now: datetime,
-) -> Clocks:  # fmt: skip
-    """The policy and (first-response due, warning, resolution due, warning) of one ticket at ``now``.
+    started: int, pauses: Sequence[Pause], paused: bool, responded: bool,
+) -> Times:  # fmt: skip
+    """The policy and (first-response due, warning, resolution due, warning) in epoch seconds.
 
-    A pure function of the ticket's values, so a bulk recompute needs no model instances.
+    A pure function of the ticket's values, on integers, so a bulk recompute
+    needs neither model instances nor datetimes.
     """
     policy = sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
     if policy is None:
         return None, None, None, None, None
     target = _target(policy, priority)
-    if target is None or paused_since is not None or status == Status.RESOLVED:
+    if target is None or paused or status == Status.RESOLVED:
         return policy, None, None, None, None
     calendar = sla.calendar_for(policy)
     share = policy.at_risk_percent / 100
     frt_due = frt_warn = res_due = res_warn = None
-    if target.first_response_minutes and first_response_at is None:
+    if target.first_response_minutes and not responded:
         seconds = target.first_response_minutes * 60
         frt_due = _instant_at(calendar, started, pauses, seconds)
         frt_warn = _instant_at(calendar, started, pauses, int(seconds * share))
@@ -244,6 +253,21 @@ def clocks(
         seconds = target.resolution_minutes * 60
         res_due = _instant_at(calendar, started, pauses, seconds)
         res_warn = _instant_at(calendar, started, pauses, int(seconds * share))
+    return policy, frt_due, frt_warn, res_due, res_warn
+
+
+def clocks(
+    sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
+    started: datetime, pauses: list[Any], paused_since: datetime | None, first_response_at: datetime | None,
+    now: datetime,
+) -> Clocks:  # fmt: skip
+    """:func:`clock_times` of one ticket's stored values, as datetimes."""
+    policy, *times = clock_times(
+        sla, kind=kind, channel=channel, priority=priority, account_tier=account_tier, status=status,
+        started=epoch_seconds(started), pauses=_stops(pauses), paused=paused_since is not None,
+        responded=first_response_at is not None,
+    )  # fmt: skip
+    frt_due, frt_warn, res_due, res_warn = (None if t is None else from_epoch_seconds(t) for t in times)
     return policy, frt_due, frt_warn, res_due, res_warn
 
 
@@ -282,41 +306,44 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
     """Recompute the clocks of every open ticket of a team; returns how many were written.
 
     Run after a policy or calendar change, as one task for the whole team.
-    Tickets are read in keyset batches and the clocks computed in Python; on
-    PostgreSQL the changed rows are streamed with COPY into a temporary table
-    and written by ONE ``UPDATE … FROM``, elsewhere by one ``UPDATE … FROM
-    (VALUES …)`` per batch. Never one statement, or one task, per ticket.
+    Tickets are read in keyset batches with their instants as epoch seconds,
+    and the clocks computed in Python on integers (no datetime is built per
+    ticket); on PostgreSQL the rows are streamed with COPY into a temporary
+    table and written by ONE ``UPDATE … FROM``, elsewhere by one ``UPDATE …
+    FROM (VALUES …)`` per batch. Never one statement, or one task, per ticket.
     """
-    now = now or timezone.now()
     sla = TeamSLA.load(team)
     tiers = dict(Account.objects.filter(team=team).values_list("id", "tier"))
     writer = _RowWriter()
     changed = 0
     last_id = 0
-    now = _second(now)
-    columns = (
-        "id", "kind", "channel", "priority", "account_id", "status", "start", "pauses_text", "sla_paused_since",
-        "first_response_at",
-    )  # fmt: skip
+    table = Ticket._meta.db_table
+    postgres = connection.vendor == "postgresql"
+    started = (
+        "floor(extract(epoch from coalesce(sla_started_at, created_at)))::bigint"
+        if postgres
+        else "CAST(strftime('%%s', coalesce(sla_started_at, created_at)) AS INTEGER)"
+    )
+    pauses = "sla_pauses::text" if postgres else "sla_pauses"
+    # Only what the clocks need; the stops as text, decoded only where there are any.
+    sql = (
+        f"SELECT id, kind, channel, priority, account_id, status, {started}, {pauses}, "  # noqa: S608 - constants
+        f"sla_paused_since IS NOT NULL, first_response_at IS NOT NULL FROM {table} "
+        f"WHERE team_id = %s AND id > %s AND status <> %s ORDER BY id LIMIT %s"
+    )
     while True:
-        # Only what the clocks need; the stops as text, decoded only where there are any.
-        batch = list(
-            Ticket.objects.filter(team=team, pk__gt=last_id)
-            .exclude(status=Status.RESOLVED)
-            .annotate(start=Coalesce("sla_started_at", "created_at"), pauses_text=Cast("sla_pauses", TextField()))
-            .order_by("pk")
-            .values_list(*columns)[:RECOMPUTE_BATCH]
-        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [team.pk, last_id, Status.RESOLVED, RECOMPUTE_BATCH])
+            batch = cursor.fetchall()
         if not batch:
             break
         last_id = batch[-1][0]
         rows = []
-        for pk, kind, channel, priority, account_id, status, started, pauses_text, paused_since, first in batch:
-            pauses = json.loads(pauses_text) if pauses_text and pauses_text != "[]" else []
-            policy, *times = clocks(
+        for pk, kind, channel, priority, account_id, status, start, pauses_text, paused, responded in batch:
+            stops = _stops(json.loads(pauses_text)) if pauses_text and pauses_text != "[]" else []
+            policy, *times = clock_times(
                 sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
-                status=status, started=started, pauses=pauses, paused_since=paused_since, first_response_at=first,
-                now=now,
+                status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
             )  # fmt: skip
             rows.append((pk, policy.pk if policy else None, *times))
         writer.add(rows)
@@ -326,7 +353,11 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
 
 
 class _RowWriter:
-    """Writes recomputed clock columns in bulk: COPY + one UPDATE on PostgreSQL, VALUES batches elsewhere."""
+    """Writes recomputed clock columns in bulk: COPY + one UPDATE on PostgreSQL, VALUES batches elsewhere.
+
+    Rows carry instants as epoch seconds; PostgreSQL turns them into
+    timestamps in the final UPDATE (``to_timestamp``).
+    """
 
     def __init__(self) -> None:
         self.copying = connection.vendor == "postgresql"
@@ -337,26 +368,33 @@ class _RowWriter:
         if not rows:
             return
         if not self.copying:
-            _update_rows(rows, RECOMPUTED)
+            as_datetimes = [
+                (pk, policy, *(None if t is None else from_epoch_seconds(t) for t in times))
+                for pk, policy, *times in rows
+            ]
+            _update_rows(as_datetimes, RECOMPUTED)
             return
         with connection.cursor() as cursor:
             if not self.table_ready:
                 cursor.execute(
                     "CREATE TEMPORARY TABLE sla_recomputed (id bigint, sla_policy_id bigint, "
-                    "frt_due_at timestamptz, frt_warn_at timestamptz, res_due_at timestamptz, "
-                    "res_warn_at timestamptz) ON COMMIT DROP"
+                    "frt_due_at bigint, frt_warn_at bigint, res_due_at bigint, res_warn_at bigint) ON COMMIT DROP"
                 )
                 self.table_ready = True
+            # COPY's text format written directly: integers only, \N for NULL.
+            text = "".join("\t".join("\\N" if value is None else str(value) for value in row) + "\n" for row in rows)
             with cursor.cursor.copy("COPY sla_recomputed FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(text)
         self.pending += len(rows)
 
     def finish(self) -> None:
         if not self.pending:
             return
         table = Ticket._meta.db_table
-        columns = ", ".join(f"{name} = v.{name}" for name in RECOMPUTED)
+        columns = ", ".join(
+            f"{name} = v.{name}" if name == "sla_policy_id" else f"{name} = to_timestamp(v.{name})"
+            for name in RECOMPUTED
+        )
         with connection.cursor() as cursor:
             # One hash join of the whole batch: give it memory and statistics instead of a key.
             cursor.execute("SET LOCAL work_mem = '256MB'")

@@ -246,6 +246,54 @@ def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_n
     assert fresh(done).res_due_at is None
 
 
+def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
+    """The bulk path (epoch seconds, COPY on PostgreSQL) and ``refresh`` agree to the second.
+
+    Covers business hours, closed stops across nights and weekends, a paused
+    ticket, an answered one, a start without ``sla_started_at`` (created_at
+    with microseconds) and a second priority.
+    """
+    make_policy(office_hours, frt=120, res=480)
+    friday = berlin(2026, 11, 20, 16, 0)
+    shapes = [
+        {"sla_started_at": friday, "sla_pauses": []},
+        {
+            "sla_started_at": friday,
+            "sla_pauses": [
+                [berlin(2026, 11, 20, 16, 30).isoformat(), berlin(2026, 11, 23, 11, 15).isoformat(), "paused"],
+                [berlin(2026, 11, 23, 12, 0).isoformat(), berlin(2026, 11, 24, 9, 5).isoformat(), "resolved"],
+            ],
+            "sla_cycle": 2,
+        },
+        {"sla_started_at": friday, "sla_paused_since": berlin(2026, 11, 23, 9, 0),
+         "sla_pauses": [[berlin(2026, 11, 23, 9, 0).isoformat(), None, "paused"]]},  # fmt: skip
+        {"sla_started_at": friday, "first_response_at": berlin(2026, 11, 23, 9, 30), "priority": Priority.URGENT},
+        {"sla_started_at": None, "created_at": berlin(2026, 11, 19, 10, 0) + timedelta(microseconds=654321)},
+    ]
+    tickets = []
+    for shape in shapes:
+        ticket = make_ticket(office_hours)
+        Ticket.objects.filter(pk=ticket.pk).update(**{"sla_paused_since": None, **shape})
+        tickets.append(ticket)
+    SLATarget.objects.update(first_response_minutes=90, resolution_minutes=600)  # a policy change
+
+    assert sla.sla_recompute_team(team=office_hours) == len(shapes)
+
+    team_sla = sla.TeamSLA.load(office_hours)
+    for ticket in tickets:
+        stored = fresh(ticket)
+        expected = fresh(ticket)
+        sla.refresh(expected, team_sla, now=friday)
+        got = (stored.frt_due_at, stored.frt_warn_at, stored.res_due_at, stored.res_warn_at)
+        assert got == (expected.frt_due_at, expected.frt_warn_at, expected.res_due_at, expected.res_warn_at)
+    first, stopped, paused, answered, _ = (fresh(t) for t in tickets)
+    assert first.res_due_at == berlin(2026, 11, 24, 10, 0)  # 10 h: 1 h Friday, 8 h Monday, 1 h Tuesday
+    # 30 min on Friday and 45 on Monday run; from Tuesday 09:05 the other 525 min: 475 on Tuesday, 50 on Wednesday.
+    assert stopped.res_due_at == berlin(2026, 11, 25, 9, 50)
+    assert paused.frt_due_at is None and paused.res_due_at is None
+    assert answered.frt_due_at is None and answered.res_due_at is not None
+
+
 def test_sla_sweep_command_reports_what_it_claimed(team, capsys):
     board_ensure_for_team(team=team)
     make_policy(team, business_hours=False, frt=1, res=2)
