@@ -311,6 +311,9 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
     ticket); on PostgreSQL the rows are streamed with COPY into a temporary
     table and written by ONE ``UPDATE … FROM``, elsewhere by one ``UPDATE …
     FROM (VALUES …)`` per batch. Never one statement, or one task, per ticket.
+
+    A ticket edited while this runs (its version moved on) keeps what its
+    edit computed, and one answered meanwhile keeps no first-response due.
     """
     sla = TeamSLA.load(team)
     tiers = dict(Account.objects.filter(team=team).values_list("id", "tier"))
@@ -327,7 +330,7 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
     pauses = "sla_pauses::text" if postgres else "sla_pauses"
     # Only what the clocks need; the stops as text, decoded only where there are any.
     sql = (
-        f"SELECT id, kind, channel, priority, account_id, status, {started}, {pauses}, "  # noqa: S608 - constants
+        f"SELECT id, version, kind, channel, priority, account_id, status, {started}, {pauses}, "  # noqa: S608
         f"sla_paused_since IS NOT NULL, first_response_at IS NOT NULL FROM {table} "
         f"WHERE team_id = %s AND id > %s AND status <> %s ORDER BY id LIMIT %s"
     )
@@ -339,13 +342,13 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
             break
         last_id = batch[-1][0]
         rows = []
-        for pk, kind, channel, priority, account_id, status, start, pauses_text, paused, responded in batch:
+        for pk, version, kind, channel, priority, account_id, status, start, pauses_text, paused, responded in batch:
             stops = _stops(json.loads(pauses_text)) if pauses_text and pauses_text != "[]" else []
             policy, *times = clock_times(
                 sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
                 status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
             )  # fmt: skip
-            rows.append((pk, policy.pk if policy else None, *times))
+            rows.append((pk, version, policy.pk if policy else None, *times))
         writer.add(rows)
         changed += len(rows)
     writer.finish()
@@ -369,15 +372,15 @@ class _RowWriter:
             return
         if not self.copying:
             as_datetimes = [
-                (pk, policy, *(None if t is None else from_epoch_seconds(t) for t in times))
-                for pk, policy, *times in rows
+                (pk, version, policy, *(None if t is None else from_epoch_seconds(t) for t in times))
+                for pk, version, policy, *times in rows
             ]
             _update_rows(as_datetimes, RECOMPUTED)
             return
         with connection.cursor() as cursor:
             if not self.table_ready:
                 cursor.execute(
-                    "CREATE TEMPORARY TABLE sla_recomputed (id bigint, sla_policy_id bigint, "
+                    "CREATE TEMPORARY TABLE sla_recomputed (id bigint, version bigint, sla_policy_id bigint, "
                     "frt_due_at bigint, frt_warn_at bigint, res_due_at bigint, res_warn_at bigint) ON COMMIT DROP"
                 )
                 self.table_ready = True
@@ -392,27 +395,41 @@ class _RowWriter:
             return
         table = Ticket._meta.db_table
         columns = ", ".join(
-            f"{name} = v.{name}" if name == "sla_policy_id" else f"{name} = to_timestamp(v.{name})"
+            _assignment(name, f"v.{name}" if name == "sla_policy_id" else f"to_timestamp(v.{name})", table)
             for name in RECOMPUTED
         )
         with connection.cursor() as cursor:
             # One hash join of the whole batch: give it memory and statistics instead of a key.
             cursor.execute("SET LOCAL work_mem = '256MB'")
             cursor.execute("ANALYZE sla_recomputed")
-            cursor.execute(f"UPDATE {table} SET {columns} FROM sla_recomputed v WHERE {table}.id = v.id")  # noqa: S608
+            cursor.execute(
+                f"UPDATE {table} SET {columns} FROM sla_recomputed v "  # noqa: S608 - names from the model
+                f"WHERE {table}.id = v.id AND {table}.version = v.version"
+            )
             cursor.execute("DROP TABLE sla_recomputed")
 
 
+def _assignment(name: str, value: str, table: str) -> str:
+    """``SET`` of one recomputed column. A ticket answered meanwhile keeps its first-response due empty."""
+    if name.startswith("frt_"):
+        return f"{name} = CASE WHEN {table}.first_response_at IS NULL THEN {value} END"
+    return f"{name} = {value}"
+
+
 def _update_rows(rows: Sequence[tuple[Any, ...]], fields: Sequence[str]) -> None:
-    """UPDATE tickets FROM a VALUES list: one statement for a whole batch (databases without COPY)."""
+    """UPDATE tickets FROM a VALUES list: one statement for a whole batch (databases without COPY).
+
+    Rows are ``(id, version, *fields)``; a ticket whose version moved on since
+    it was read was edited meanwhile, and that edit computed its clocks: skip it.
+    """
     table = Ticket._meta.db_table
-    columns = ", ".join(f"{f} = v.c{i}" for i, f in enumerate(fields))
-    values = ", ".join("(" + ", ".join(["%s"] * (len(fields) + 1)) + ")" for _ in rows)
-    names = ", ".join(["id", *[f"c{i}" for i in range(len(fields))]])
+    columns = ", ".join(_assignment(f, f"v.c{i}", table) for i, f in enumerate(fields))
+    values = ", ".join("(" + ", ".join(["%s"] * (len(fields) + 2)) + ")" for _ in rows)
+    names = ", ".join(["id", "version", *[f"c{i}" for i in range(len(fields))]])
     params = [value for row in rows for value in row]
     sql = (
         f"WITH v({names}) AS (VALUES {values}) "  # noqa: S608 - names from the model, values bound
-        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id"
+        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id AND {table}.version = v.version"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

@@ -294,6 +294,41 @@ def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
     assert answered.frt_due_at is None and answered.res_due_at is not None
 
 
+def test_bulk_recompute_keeps_edits_and_replies_made_while_it_runs(team, make_member, monkeypatch):
+    """An edit or a first reply between the recompute's read and its write is not overwritten."""
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=60, res=600)
+    agent = make_member(team, Role.AGENT)
+    edited, answered, untouched = make_ticket(team), make_ticket(team), make_ticket(team)
+    SLATarget.objects.update(resolution_minutes=1200)  # a policy change to recompute
+    compute = sla.clock_times
+
+    def edits_arrive_meanwhile(*args, **kwargs):
+        if not getattr(edits_arrive_meanwhile, "done", False):
+            edits_arrive_meanwhile.done = True  # type: ignore[attr-defined]
+            # Both tickets were already read with their old values by now.
+            current = fresh(edited)
+            ticket_update(ticket=current, by=agent, expected_version=current.version,
+                          changes={"status": Status.WAITING})  # fmt: skip
+            comment_add(ticket=answered, by=agent, body="On it.", is_public=True)
+        return compute(*args, **kwargs)
+
+    monkeypatch.setattr(sla, "clock_times", edits_arrive_meanwhile)
+    before = fresh(edited)
+    sla.sla_recompute_team(team=team)
+
+    after = fresh(edited)
+    assert after.status == Status.WAITING and after.version == before.version + 1
+    # The edit paused the clocks; the recompute, which read the ticket running, does not restart them.
+    assert after.sla_paused_since is not None
+    assert after.frt_due_at is None and after.res_due_at is None
+    reply = fresh(answered)
+    assert reply.first_response_at is not None
+    assert reply.frt_due_at is None and reply.frt_warn_at is None, "a met first response never falls due again"
+    assert reply.res_due_at == reply.sla_started_at + timedelta(minutes=1200)
+    assert fresh(untouched).res_due_at == fresh(untouched).sla_started_at + timedelta(minutes=1200)
+
+
 def test_sla_sweep_command_reports_what_it_claimed(team, capsys):
     board_ensure_for_team(team=team)
     make_policy(team, business_hours=False, frt=1, res=2)
