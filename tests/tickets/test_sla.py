@@ -218,6 +218,35 @@ def test_sweep_claims_once_escalates_over_wip_and_notifies(team, make_member):
                                        alert__kind="breached").count() == 2  # fmt: skip
 
 
+@pytest.mark.parametrize("burst", [3, 30])
+def test_a_burst_of_breaches_escalates_in_a_constant_number_of_statements(team, burst, django_assert_max_num_queries):
+    """Escalation is set-based: 3 or 30 breaches at once cost the same statements, and every card lands
+    in Escalated at its own place below the cards already there, with its clock paused state kept."""
+    board = board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=30, res=60, notify=False)
+    Column.objects.filter(board=board, status=Status.WAITING).update(pauses_sla=True)
+    already = make_ticket(team, title="Already escalated")
+    ticket_move(ticket=already, by=None, column=Column.objects.get(board=board, status=Status.ESCALATED))
+    top = fresh(already).position
+    tickets = [make_ticket(team, priority=Priority.LOW) for _ in range(burst)]
+    later = max(fresh(t).frt_due_at for t in tickets) + timedelta(seconds=1)
+
+    with django_assert_max_num_queries(20):
+        result = sla.sla_sweep(now=later)
+
+    # The card already in Escalated breached too: it stays where it is and only its priority rises.
+    assert sorted(result.escalated) == sorted([already.pk, *(t.pk for t in tickets)])
+    assert fresh(already).position == top
+    moved = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).order_by("position"))
+    assert {t.status for t in moved} == {Status.ESCALATED} and {t.priority for t in moved} == {Priority.NORMAL}
+    positions = [t.position for t in moved]
+    assert len(set(positions)) == burst and min(positions) > top, "each card gets its own place below the top"
+    assert all(t.version == 2 for t in moved)
+    # The raised priority recomputed the clocks; the (still running) resolution target is due again.
+    assert all(t.res_due_at is not None and t.frt_breached_at == later for t in moved)
+    assert TicketEvent.objects.filter(ticket__in=moved, field=EventField.PRIORITY, to_value="2").count() == burst
+
+
 def test_at_risk_warning_comes_before_the_breach(team):
     board_ensure_for_team(team=team)
     make_policy(team, business_hours=False, frt=100, res=1000, at_risk=50)
