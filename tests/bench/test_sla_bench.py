@@ -67,8 +67,9 @@ def test_sla_sweep_and_recompute_at_scale():
     now = timezone.now()
     team = TeamFactory(slug="slabench", time_zone="UTC")
     board_ensure_for_team(team=team)
-    policy = SLAPolicy.objects.create(team=team, name="Bench", business_hours=False, escalate_to_column=False,
-                                      raise_priority=False, notify=False)  # fmt: skip
+    # Breach actions on (move to Escalated, raise priority); nobody to notify in this team.
+    policy = SLAPolicy.objects.create(team=team, name="Bench", business_hours=False, escalate_to_column=True,
+                                      raise_priority=True, notify=True)  # fmt: skip
     for priority in Priority:
         SLATarget.objects.create(policy=policy, priority=priority, first_response_minutes=24 * 60,
                                  resolution_minutes=3 * 24 * 60)  # fmt: skip
@@ -98,7 +99,7 @@ def test_sla_sweep_and_recompute_at_scale():
     t0 = time.perf_counter()
     empty = sla.sla_sweep(now=now + timedelta(seconds=1))
     idle_ms = (time.perf_counter() - t0) * 1000
-    assert len(claimed) == len(result.breached) >= TICKETS // 100
+    assert len(claimed) == len(result.breached) == len(result.escalated) >= TICKETS // 100
     assert empty.breached == []
 
     # Full recompute of every open ticket versus a plain UPDATE of the same rows and columns.
@@ -121,7 +122,8 @@ def test_sla_sweep_and_recompute_at_scale():
     print(f"insert {insert_s:.1f} s")
     print(f"claim of the same 1,000 due tickets: {claim_small_ms:.1f} ms among {small:,} open, "
           f"{claim_same_ms:.1f} ms among {TICKETS:,} open")  # fmt: skip
-    print(f"claim statement {claim_ms:.1f} ms for {len(claimed):,} breaches; whole sweep {sweep_ms:.1f} ms; "
+    print(f"claim statement {claim_ms:.1f} ms for {len(claimed):,} breaches; whole sweep (escalating them) "
+          f"{sweep_ms:.1f} ms; "
           f"sweep with nothing due {idle_ms:.1f} ms")  # fmt: skip
     print(f"recompute {recompute_s:.1f} s for {changed:,} tickets; plain UPDATE {plain_s:.1f} s; "
           f"ratio {recompute_s / plain_s:.2f}")  # fmt: skip
