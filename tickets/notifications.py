@@ -44,6 +44,16 @@ def notification_mark_read(*, user: User, notification: Notification) -> Notific
     return notifications_of(user).get(pk=notification.pk)
 
 
+def notifications_mark_ticket_read(*, user: User, ticket_id: int) -> int:
+    """Opening a ticket reads what the person was told about it: mark those notifications read.
+
+    One conditional UPDATE (nothing when there is nothing unread); returns how many.
+    """
+    return Notification.objects.filter(user=user, ticket_id=ticket_id, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+
+
 @transaction.atomic
 def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification the user can see as read; returns how many."""

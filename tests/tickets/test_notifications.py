@@ -256,3 +256,22 @@ def test_notifications_page_query_count_does_not_grow(team, make_member, login, 
         assert html.count('<li id="notification-') == min(size, 50)
         with django_assert_num_queries(6):
             client.get(reverse(LIST), **HTMX)
+
+
+def test_opening_the_ticket_reads_what_you_were_told_about_it_and_nothing_else(team, ticket, make_member, login):
+    """The bell stops counting a breach once its ticket has been opened; other people's and other tickets' stay."""
+    lead, agent = make_member(team, Role.LEAD), make_member(team, Role.AGENT)
+    other_ticket = make_ticket(team, title="Other")
+    about_it = notify(lead, ticket)
+    about_other = notify(lead, other_ticket)
+    agents_own = notify(agent, ticket)
+    client = login(lead)
+    assert "Notifications: 2 unread" in client.get(reverse("notifications:bell")).content.decode()
+
+    response = client.get(reverse("tickets:detail", args=[team.slug, ticket.number]))
+
+    assert response.status_code == 200
+    about_it.refresh_from_db(), about_other.refresh_from_db(), agents_own.refresh_from_db()
+    assert about_it.read_at is not None
+    assert about_other.read_at is None and agents_own.read_at is None
+    assert "Notifications: 1 unread" in client.get(reverse("notifications:bell")).content.decode()

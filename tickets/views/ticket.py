@@ -26,7 +26,7 @@ from teams.models import Team
 from teams.permissions import Action
 from teams.services import RuleBroken, StaleEdit
 from teams.views import team_view
-from tickets import services
+from tickets import notifications, services
 from tickets.clocks import ticket_sla
 from tickets.forms import BulkEditForm, CommentForm, TeamOptions, TicketFilterForm, TicketForm
 from tickets.models import Ticket
@@ -164,6 +164,8 @@ def ticket_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse
             context = {"team": team, "ticket": ticket, "sla": ticket_sla(ticket, now=timezone.now())}
             return render(request, f"{DETAIL}#ticket-sla", context)
         return render(request, f"{DETAIL}#ticket-facts", {"team": team, "ticket": ticket})
+    # Seen: the bell stops counting what this person was told about the ticket.
+    notifications.notifications_mark_ticket_read(user=request.user, ticket_id=ticket.pk)
     return render(request, DETAIL, _detail_context(team, ticket, CommentForm()))
 
 
