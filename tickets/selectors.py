@@ -311,9 +311,7 @@ def board_data(
         for c in columns
     ]
     if any(h.is_over and h.column.status == Status.ESCALATED for h in heads):
-        for card in cards:  # the SLA put it into a full column: the card says why the limit is broken
-            if card.escalation and card.status == Status.ESCALATED:
-                card.escalation = "sla-over"
+        _say_over_limit(cards)
 
     if not lane_field:
         by_status: dict[str, list[Card]] = defaultdict(list)
@@ -372,7 +370,21 @@ def column_more(
         qs.after_card(position=after.position, ticket_id=after.pk)[: CARDS_PER_COLUMN + 1],
         clocks=ClockReader(now, board=board),
     )
+    limit = column.wip_limit
+    if (
+        column.status == Status.ESCALATED
+        and limit is not None
+        and board_scope(board).filter(status=column.status).count() > limit
+    ):
+        _say_over_limit(page)
     return page[:CARDS_PER_COLUMN], len(page) > CARDS_PER_COLUMN
+
+
+def _say_over_limit(cards: list[Card]) -> None:
+    """The SLA put these cards into a full Escalated column: each card says why the limit is broken."""
+    for card in cards:
+        if card.escalation and card.status == Status.ESCALATED:
+            card.escalation = "sla-over"
 
 
 def team_board(team: Team) -> Board | None:

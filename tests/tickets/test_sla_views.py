@@ -193,6 +193,26 @@ def test_a_ticket_the_sla_escalated_into_a_full_column_says_so(team, board, agen
     assert "SLA escalation" not in card_of(html, late)
 
 
+def test_cards_loaded_by_show_more_also_say_the_sla_broke_the_limit(team, board, agent, login):
+    """Past the first 50 cards of an over-limit Escalated column, the next page says why each card is there."""
+    escalated = Column.objects.get(board=board, status=Status.ESCALATED)
+    escalated.wip_limit = 1
+    escalated.save()
+    make_policy(team, business_hours=False, frt=30, res=600, escalate_to_column=True, raise_priority=False)
+    late = [make_ticket(team, title=f"Unanswered {i}") for i in range(52)]
+    Ticket.objects.filter(pk__in=[t.pk for t in late]).update(frt_due_at=timezone.now() - timedelta(seconds=1))
+    assert len(sla.sla_sweep().escalated) == 52
+
+    client = login(agent)
+    first_page = client.get(board_url(team)).content.decode()
+    assert first_page.count("SLA escalation — over WIP limit") == 50
+    last_shown = Ticket.objects.filter(status=Status.ESCALATED).order_by("position", "id")[49]
+    more = client.get(f"{board_url(team)}columns/{escalated.pk}/more/?after={last_shown.pk}", HTTP_HX_REQUEST="true")
+    html = more.content.decode()
+    assert html.count('data-key="') == 2
+    assert html.count("SLA escalation — over WIP limit") == 2
+
+
 # --- Filter and swimlanes -------------------------------------------------------------------------------
 
 
