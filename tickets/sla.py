@@ -21,12 +21,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Max, Prefetch
+from django.db.models import Field, Max, Prefetch
 from django.utils import timezone
 
 from teams.calendar import BusinessCalendar, epoch_seconds, from_epoch_seconds
@@ -608,7 +608,7 @@ def _write_tickets(tickets: Sequence[Ticket], names: Sequence[str]) -> None:
     to the column's type, so JSON, timestamps and keys go in as ``save()``
     would write them.
     """
-    fields = [Ticket._meta.get_field(name) for name in names]
+    fields = [cast(Field, Ticket._meta.get_field(name)) for name in names]
     postgres = connection.vendor == "postgresql"
     table = Ticket._meta.db_table
     placeholders = ", ".join([f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in fields] + ["%s"])

@@ -294,8 +294,11 @@ def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
             ],
             "sla_cycle": 2,
         },
-        {"sla_started_at": friday, "sla_paused_since": berlin(2026, 11, 23, 9, 0),
-         "sla_pauses": [[berlin(2026, 11, 23, 9, 0).isoformat(), None, "paused"]]},  # fmt: skip
+        {
+            "sla_started_at": friday,
+            "sla_paused_since": berlin(2026, 11, 23, 9, 0),
+            "sla_pauses": [[berlin(2026, 11, 23, 9, 0).isoformat(), None, "paused"]],
+        },
         {"sla_started_at": friday, "first_response_at": berlin(2026, 11, 23, 9, 30), "priority": Priority.URGENT},
         {"sla_started_at": None, "created_at": berlin(2026, 11, 19, 10, 0) + timedelta(microseconds=654321)},
     ]
