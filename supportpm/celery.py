@@ -30,4 +30,12 @@ app.conf.beat_schedule = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # CSAT: survey the tickets resolved at least their team's delay ago (once per resolution
+    # cycle), mail the pending surveys, retry failed sends. A minute late is no matter to a
+    # survey; an overlapping run claims other rows.
+    "csat-send-surveys": {
+        "task": "tickets.tasks.csat_send_surveys",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
 }

@@ -211,6 +211,12 @@ if DEBUG or TESTING:
 # --- Email ------------------------------------------------------------------------
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SupportPM <support@localhost>")
+# The address customers reach the app at, for links in mail (CSAT surveys): by default the
+# development server, or the first allowed host over HTTPS in production.
+_FIRST_HOST = next((host.lstrip(".") for host in ALLOWED_HOSTS if host != "*"), "localhost")
+SITE_URL = (
+    env.str("SITE_URL", default="") or ("http://127.0.0.1:8000" if DEBUG or TESTING else f"https://{_FIRST_HOST}")
+).rstrip("/")
 
 # --- Security -----------------------------------------------------------------------
 CONTENT_SECURITY_POLICY = {

@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
+from tickets.views import feedback as feedback_views
 
 team_patterns: list[URLPattern | URLResolver] = [
     path("", include("tickets.urls")),
@@ -18,6 +19,10 @@ urlpatterns = [
     path("", team_views.home, name="home"),
     path("t/<slug:team_slug>/", include(team_patterns)),
     path("notifications/", include("tickets.notification_urls")),
+    path("survey/", include("tickets.survey_urls")),
+    # A team's public feedback form: no sign-in, found by its unguessable key.
+    path("feedback/<slug:key>/", feedback_views.public_feedback, name="public-feedback"),
+    path("feedback/<slug:key>/thanks/", feedback_views.public_feedback_thanks, name="public-feedback-thanks"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

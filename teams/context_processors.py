@@ -12,6 +12,9 @@ from teams.permissions import Action, can
 # and the team switcher opens it (the calendar editor is for leads only, so the
 # switcher must not send someone to another team's editor and a 403).
 SECTION_OF = {"teams:calendar": "teams:detail"}
+# Leads-only pages with a navigation entry of their own: highlighted as
+# themselves, but the switcher opens the page everyone may see instead.
+SWITCH_TO = {"tickets:feedback-settings": "tickets:feedback"}
 
 
 def current_team(request: HttpRequest) -> dict[str, Any]:
@@ -36,6 +39,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         "current_team": membership.team if membership else None,
         "current_membership": membership,
         "current_section": section,
+        "switch_section": SWITCH_TO.get(section, section),
         "my_teams": lambda: _teams_with_roles(user),
         "may": {action.value: can(membership, action) for action in Action},
     }

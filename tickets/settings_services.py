@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce, Lower
 from teams.models import Team
 from teams.services import StaleEdit
 from tickets.errors import Invalid
+from tickets.feedback import feedback_rescore
 from tickets.models import OPEN_STATUSES, Account, Label, RoutingRule, Ticket, Tier
 
 ACCOUNTS_PER_PAGE = 50
@@ -215,10 +216,14 @@ def account_update(*, account: Account, seen: str, name: str, tier: str, notes: 
         raise StaleEdit(current=accounts_of(locked.team).get(pk=account.pk))
     name, tier, notes = _account_values(name, tier, notes)
     _account_name_free(locked.team, name, exclude_pk=locked.pk)
+    tier_changed = tier != locked.tier
     locked.name, locked.tier, locked.notes = name, tier, notes
     try:
         with transaction.atomic():
             locked.save(update_fields=["name", "tier", "notes"])
     except IntegrityError:
         raise Invalid({"name": f"There is already an account called “{name}” in this team."}) from None
+    if tier_changed:
+        # The tier counts in the impact score of the account's feedback.
+        feedback_rescore(items=list(locked.feedback_items.values_list("pk", flat=True)))
     return accounts_of(locked.team).get(pk=account.pk)

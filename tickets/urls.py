@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import board, ticket
+from tickets.views import board, feedback, ticket
 from tickets.views import settings as settings_views
 from tickets.views import sla_policies as sla_views
 
@@ -49,4 +49,15 @@ urlpatterns = [
     path("accounts/new/", settings_views.account_create, name="account-create"),
     path("accounts/<int:pk>/", settings_views.account_row, name="account-row"),
     path("accounts/<int:pk>/edit/", settings_views.account_edit, name="account-edit"),
+    # Customer feedback
+    path("feedback/", feedback.feedback_list, name="feedback"),
+    path("feedback/new/", feedback.feedback_create, name="feedback-create"),
+    path("feedback/settings/", feedback.feedback_settings, name="feedback-settings"),
+    path("feedback/settings/new-link/", feedback.feedback_settings_regenerate, name="feedback-settings-regenerate"),
+    path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback-detail"),
+    path("feedback/<int:pk>/status/", feedback.feedback_status, name="feedback-status"),
+    path("feedback/<int:pk>/ticket/", feedback.feedback_to_ticket, name="feedback-to-ticket"),
+    path("feedback/<int:pk>/link/", feedback.feedback_link_ticket, name="feedback-link-ticket"),
+    path("feedback/<int:pk>/project/", feedback.feedback_attach_project, name="feedback-attach-project"),
+    path("feedback/<int:pk>/merge/", feedback.feedback_merge, name="feedback-merge"),
 ]

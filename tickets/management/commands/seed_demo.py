@@ -10,6 +10,8 @@ from django.utils import timezone
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo import DEFAULT_TICKETS, seed_tickets
+from tickets.demo_csat import seed_csat
+from tickets.demo_feedback import seed_feedback
 from tickets.demo_sla import seed_sla
 
 
@@ -62,6 +64,9 @@ class Command(BaseCommand):
                 )
                 # SLA policies, then clocks for the new tickets and one sweep (at risk, breached, notified).
                 sla_result = seed_sla(teams=teams, today=today)
+                # Surveys of resolved tickets: answers, expired links, low scores with their follow-ups.
+                csat_result = seed_csat(teams=teams, seed=options["seed"], today=today)
+                feedback_result = seed_feedback(teams=teams, today=today)
             if result.existing:
                 tickets = (
                     f"the demo teams already have {result.existing} tickets, none added "
@@ -74,6 +79,15 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"SLA: {sla_result.policies} policies added; {sla_result.running} open tickets with clocks, "
                     f"{sla_result.at_risk} at risk and {sla_result.breached} breached."
+                )
+            if csat_result.surveys:
+                self.stdout.write(
+                    f"CSAT: {csat_result.surveys} surveys sent, {csat_result.answered} answered, "
+                    f"{csat_result.follow_ups} low scores followed up."
+                )
+            if feedback_result.items:
+                self.stdout.write(
+                    f"Feedback: {feedback_result.items} items, {feedback_result.merged} of them merged duplicates."
                 )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:
