@@ -418,17 +418,22 @@ def _rate_limit_wait(request: HttpRequest, key: str) -> int:
     At most ``RATE_LIMIT`` submissions per ``RATE_WINDOW_SECONDS`` per form
     and client address, counted in the shared cache (Redis or the file cache,
     so every web process sees the same count). The window starts at the first
-    submission. Read-then-write: two submissions at the same instant may both
-    pass, which is fine against floods.
+    submission. The count is an atomic ``add`` then ``incr`` (atomic on
+    Redis), so a burst of simultaneous posts cannot all slip through.
     """
     client = get_client_ip_address(request) or "unknown"
-    cache_key = "feedback-public:" + hashlib.sha256(f"{key}|{client}".encode()).hexdigest()[:32]
+    base = "feedback-public:" + hashlib.sha256(f"{key}|{client}".encode()).hexdigest()[:32]
     now = time.time()
-    entry = cache.get(cache_key)
-    start, count = entry if isinstance(entry, tuple) and now - entry[0] < RATE_WINDOW_SECONDS else (now, 0)
-    if count >= RATE_LIMIT:
+    cache.add(f"{base}:start", now, timeout=RATE_WINDOW_SECONDS)
+    cache.add(f"{base}:count", 0, timeout=RATE_WINDOW_SECONDS)
+    start = cache.get(f"{base}:start", now)
+    try:
+        count = cache.incr(f"{base}:count")
+    except ValueError:  # the window ended between add and incr: this is the first of a new one
+        cache.set(f"{base}:count", 1, timeout=RATE_WINDOW_SECONDS)
+        count = 1
+    if count > RATE_LIMIT:
         return max(1, math.ceil(start + RATE_WINDOW_SECONDS - now))
-    cache.set(cache_key, (start, count + 1), timeout=max(1, math.ceil(start + RATE_WINDOW_SECONDS - now)))
     return 0
 
 
