@@ -168,6 +168,10 @@ def test_csrf_protection_stays_on_for_the_anonymous_form(sent):
     browser = Client(enforce_csrf_checks=True)
     refused = browser.post(page_url(token), {"score": "4"})
     assert refused.status_code == 403
+    # A customer whose browser dropped the cookie is told what to do, in plain words.
+    html = refused.content.decode()
+    assert "That form could not be sent" in html and "allow cookies for this site" in html
+    assert "CSRF verification failed" not in html and "Go to my board" not in html
     survey.refresh_from_db()
     assert survey.score is None
 
