@@ -489,6 +489,24 @@ def feedback_set_status(*, item: FeedbackItem, status: str, by: User | None, exp
 
 
 @transaction.atomic
+def feedback_set_tags(
+    *, item: FeedbackItem, tags: Iterable[Label], by: User | None, expected_version: int
+) -> FeedbackItem:
+    """Replace an item's tags with the team's labels given; a write based on an old version is refused."""
+    locked = _lock(item)
+    if locked.version != expected_version:
+        raise StaleEdit(current=locked)
+    _refuse_merged(locked)
+    tags = list(tags)
+    _same_team(locked.team, tags, "tags", "Choose tags among the team's labels.")
+    if {t.pk for t in tags} != set(locked.tags.values_list("pk", flat=True)):
+        locked.tags.set(tags)
+        locked.version += 1
+        locked.save(update_fields=["version"])
+    return locked
+
+
+@transaction.atomic
 def feedback_link_ticket(*, item: FeedbackItem, ticket: Ticket, by: User | None) -> FeedbackItem:
     """Link a ticket of the same team (once); the item becomes "linked" and is rescored (its CSAT answers count)."""
     locked = _lock(item)

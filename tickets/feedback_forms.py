@@ -127,6 +127,22 @@ class StatusForm(SettingsForm):
         super().__init__(*args, **kwargs)
 
 
+class TagsForm(SettingsForm):
+    """The item's tags, among the team's labels."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(self, *args: Any, item: FeedbackItem, labels: list[Label], tags: list[Label], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"tags": [str(t.pk) for t in tags], "version": item.version})
+        kwargs.setdefault("auto_id", "feedback-tags-%s")
+        super().__init__(*args, **kwargs)
+        self.fields["tags"] = ObjectMultipleChoiceField(
+            objects=labels,
+            invalid="Choose tags among the team's labels.",
+            widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        )
+
+
 TICKET_KEY = re.compile(r"^\s*#?(?:(?P<slug>[A-Za-z0-9_-]+?)-)?(?P<number>\d{1,10})\s*$")
 
 

@@ -56,6 +56,7 @@ urlpatterns = [
     path("feedback/settings/new-link/", feedback.feedback_settings_regenerate, name="feedback-settings-regenerate"),
     path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback-detail"),
     path("feedback/<int:pk>/status/", feedback.feedback_status, name="feedback-status"),
+    path("feedback/<int:pk>/tags/", feedback.feedback_tags, name="feedback-tags"),
     path("feedback/<int:pk>/ticket/", feedback.feedback_to_ticket, name="feedback-to-ticket"),
     path("feedback/<int:pk>/link/", feedback.feedback_link_ticket, name="feedback-link-ticket"),
     path("feedback/<int:pk>/project/", feedback.feedback_attach_project, name="feedback-attach-project"),

@@ -508,3 +508,18 @@ def test_settings_are_created_once_with_an_unguessable_key_that_can_be_regenerat
     assert fb.feedback_settings_of(team=other_team).public_form_key != settings.public_form_key
     renewed = fb.feedback_public_key_regenerate(team=team, by=None)
     assert renewed.public_form_key != settings.public_form_key and renewed.version == settings.version + 1
+
+
+def test_tags_of_a_merged_duplicate_cannot_change_and_a_same_set_keeps_the_version(team):
+    main = fb.feedback_submit(team=team, text="Dark mode", channel="email", source="agent")
+    dup = fb.feedback_submit(team=team, text="Dark mode please", channel="chat", source="agent")
+    label = LabelFactory(team=team, name="ui")
+    tagged = fb.feedback_set_tags(item=main, tags=[label], by=None, expected_version=main.version)
+    assert tagged.version == main.version + 1
+    again = fb.feedback_set_tags(item=main, tags=[label], by=None, expected_version=tagged.version)
+    assert again.version == tagged.version, "nothing changed, nothing to refuse later"
+    fb.feedback_merge(duplicate=dup, into=main, by=None, expected_version=dup.version)
+    dup.refresh_from_db()
+    with pytest.raises(Invalid, match="merged into"):
+        fb.feedback_set_tags(item=dup, tags=[label], by=None, expected_version=dup.version)
+    assert not dup.tags.exists()

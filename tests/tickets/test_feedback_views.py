@@ -49,6 +49,7 @@ def things(team) -> dict[str, Any]:
         "ticket": make_ticket(team, title="Dark mode"),
         "project": ProjectFactory(team=team, name="Design refresh"),
         "settings": fb.feedback_settings_of(team=team),
+        "label": LabelFactory(team=team, name="dark mode"),
     }
 
 
@@ -59,6 +60,7 @@ def _state() -> list[tuple]:
     )
     links = list(FeedbackItem.tickets.through.objects.order_by("pk").values_list("feedbackitem_id", "ticket_id"))
     links += list(FeedbackItem.projects.through.objects.order_by("pk").values_list("feedbackitem_id", "project_id"))
+    links += list(FeedbackItem.tags.through.objects.order_by("pk").values_list("feedbackitem_id", "label_id"))
     settings = list(FeedbackSettings.objects.order_by("pk").values_list("version", "public_form_key"))
     return [*items, *links, *settings, (Ticket.objects.count(),)]
 
@@ -76,6 +78,7 @@ ROUTES: list[tuple[str, bool, str, Action, Data | None, int]] = [
     ("feedback-create", False, "post", Action.WORK_TICKETS, lambda o: {"text": "More filters", "channel": "chat"}, 200),
     ("feedback-detail", True, "get", Action.VIEW, None, 200),
     ("feedback-status", True, "post", Action.WORK_TICKETS, lambda o: {"status": "triaged", "version": 1}, 200),
+    ("feedback-tags", True, "post", Action.WORK_TICKETS, lambda o: {"tags": [o["label"].pk], "version": 1}, 200),
     ("feedback-to-ticket", True, "post", Action.WORK_TICKETS, lambda o: {}, 200),
     ("feedback-link-ticket", True, "post", Action.WORK_TICKETS, lambda o: {"ticket": o["ticket"].number}, 200),
     ("feedback-attach-project", True, "post", Action.WORK_TICKETS, lambda o: {"project": o["project"].pk}, 200),
@@ -380,6 +383,29 @@ def test_status_change_and_stale_status_409_with_current_value(team, make_member
     assert FeedbackItem.objects.get(pk=item.pk).status == FeedbackStatus.TRIAGED
     response = client.post(url("feedback-status", team, item.pk), {"status": "linked", "version": 2}, **HTMX)
     assert response.status_code == 422 and "Link a ticket or a project first" in response.content.decode()
+
+
+def test_tags_are_edited_on_the_detail_page_with_stale_and_foreign_labels_refused(team, other_team, make_member,
+                                                                                  login):  # fmt: skip
+    item = submit(team)
+    billing, mobile = LabelFactory(team=team, name="billing"), LabelFactory(team=team, name="mobile")
+    foreign = LabelFactory(team=other_team, name="secret")
+    client = login(make_member(team, Role.AGENT))
+    page = client.get(url("feedback-detail", team, item.pk)).content.decode()
+    assert "Edit tags" in page and ">billing</label>" in page and "secret" not in page
+
+    response = client.post(url("feedback-tags", team, item.pk), {"tags": [billing.pk, mobile.pk], "version": 1}, **HTMX)
+    assert response.status_code == 200 and "Saved the tags" in response.content.decode()
+    assert set(FeedbackItem.objects.get(pk=item.pk).tags.values_list("name", flat=True)) == {"billing", "mobile"}
+
+    stale = client.post(url("feedback-tags", team, item.pk), {"tags": [], "version": 1}, **HTMX)
+    assert stale.status_code == 409 and "Someone else changed this feedback" in stale.content.decode()
+    refused = client.post(url("feedback-tags", team, item.pk), {"tags": [foreign.pk], "version": 2}, **HTMX)
+    assert refused.status_code == 422 and "Choose tags among the team&#x27;s labels." in refused.content.decode()
+    assert set(FeedbackItem.objects.get(pk=item.pk).tags.values_list("name", flat=True)) == {"billing", "mobile"}
+
+    cleared = client.post(url("feedback-tags", team, item.pk), {"version": 2})  # no JavaScript: back to the page
+    assert cleared.status_code == 302 and not FeedbackItem.objects.get(pk=item.pk).tags.exists()
 
 
 def test_merge_goes_to_the_item_it_was_merged_into(team, make_member, login):

@@ -42,6 +42,7 @@ from tickets.feedback_forms import (
     MergeForm,
     PublicFeedbackForm,
     StatusForm,
+    TagsForm,
 )
 from tickets.forms import MAX_ID
 from tickets.models import (
@@ -186,6 +187,8 @@ def _detail_context(request: TeamRequest, team: Team, item: FeedbackItem, **form
         context.update(
             free_projects=free_projects,
             status_form=forms.get("status_form") or StatusForm(item=item),
+            tags_form=forms.get("tags_form")
+            or TagsForm(item=item, labels=list(Label.objects.filter(team=team).order_by("name")), tags=context["tags"]),
             link_form=forms.get("link_form") or LinkTicketForm(team=team),
             project_form=forms.get("project_form") or AttachProjectForm(projects=free_projects),
             merge_form=forms.get("merge_form") or MergeForm(item=item, candidates=_merge_candidates(team, item)),
@@ -242,6 +245,33 @@ def feedback_status(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
         return _answer(request, team, item, status=422, status_form=form)
     messages.success(request, f"Feedback #{updated.pk} is now “{updated.get_status_display()}”.")
     return _answer(request, team, updated)
+
+
+@require_POST
+@team_view(Action.WORK_TICKETS)
+def feedback_tags(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
+    """Replace the item's tags; a stale form (409) shows what is saved now."""
+    item = _item_or_404(team, pk)
+    labels = list(Label.objects.filter(team=team).order_by("name"))
+    form = TagsForm(request.POST, item=item, labels=labels, tags=list(item.tags.all()))
+    if not form.is_valid():
+        return _answer(request, team, item, status=422, tags_form=form)
+    try:
+        feedback.feedback_set_tags(
+            item=item, tags=form.cleaned_data["tags"], by=request.user, expected_version=form.cleaned_data["version"]
+        )
+    except StaleEdit as stale:
+        current: FeedbackItem = stale.current
+        form.add_error(None, STALE)
+        data = request.POST.copy()
+        data["version"] = str(current.version)
+        form.data = data
+        return _answer(request, team, item, status=409, tags_form=form)
+    except Invalid as refusal:
+        form.add_refusal(refusal)
+        return _answer(request, team, item, status=422, tags_form=form)
+    messages.success(request, f"Saved the tags of feedback #{item.pk}.")
+    return _answer(request, team, item)
 
 
 @require_POST
