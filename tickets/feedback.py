@@ -534,6 +534,39 @@ def feedback_attach_project(*, item: FeedbackItem, project: Project, by: User | 
     return locked
 
 
+def _unmark_linked(item: FeedbackItem) -> list[str]:
+    """Bump the version; a "linked" item with no link left goes back to "triaged". The fields to save."""
+    item.version += 1
+    if item.status == FeedbackStatus.LINKED and not (item.tickets.exists() or item.projects.exists()):
+        item.status = FeedbackStatus.TRIAGED
+        return ["version", "status"]
+    return ["version"]
+
+
+@transaction.atomic
+def feedback_unlink_ticket(*, item: FeedbackItem, ticket: Ticket, by: User | None) -> FeedbackItem:
+    """Undo a link to a ticket (the ticket stays); the item is rescored without that ticket's answers."""
+    locked = _lock(item)
+    _refuse_merged(locked)
+    if locked.tickets.filter(pk=ticket.pk).exists():
+        locked.tickets.remove(ticket)
+        locked.save(update_fields=_unmark_linked(locked))
+        feedback_rescore(items=[locked])
+        locked.refresh_from_db(fields=["impact_score"])
+    return locked
+
+
+@transaction.atomic
+def feedback_detach_project(*, item: FeedbackItem, project: Project, by: User | None) -> FeedbackItem:
+    """Undo an attachment to a project (the project stays)."""
+    locked = _lock(item)
+    _refuse_merged(locked)
+    if locked.projects.filter(pk=project.pk).exists():
+        locked.projects.remove(project)
+        locked.save(update_fields=_unmark_linked(locked))
+    return locked
+
+
 @dataclass(frozen=True)
 class Conversion:
     ticket: Ticket

@@ -60,5 +60,15 @@ urlpatterns = [
     path("feedback/<int:pk>/ticket/", feedback.feedback_to_ticket, name="feedback-to-ticket"),
     path("feedback/<int:pk>/link/", feedback.feedback_link_ticket, name="feedback-link-ticket"),
     path("feedback/<int:pk>/project/", feedback.feedback_attach_project, name="feedback-attach-project"),
+    path(
+        "feedback/<int:pk>/tickets/<int:ticket_pk>/unlink/",
+        feedback.feedback_unlink_ticket,
+        name="feedback-unlink-ticket",
+    ),
+    path(
+        "feedback/<int:pk>/projects/<int:project_pk>/detach/",
+        feedback.feedback_detach_project,
+        name="feedback-detach-project",
+    ),
     path("feedback/<int:pk>/merge/", feedback.feedback_merge, name="feedback-merge"),
 ]

@@ -523,3 +523,14 @@ def test_tags_of_a_merged_duplicate_cannot_change_and_a_same_set_keeps_the_versi
     with pytest.raises(Invalid, match="merged into"):
         fb.feedback_set_tags(item=dup, tags=[label], by=None, expected_version=dup.version)
     assert not dup.tags.exists()
+
+
+def test_unlinking_a_ticket_drops_its_answers_from_the_score(team):
+    ticket = make_ticket(team, title="Slow exports")
+    answered(ticket, 1)
+    item = fb.feedback_submit(team=team, text="Exports are slow", channel="email", source="agent", tickets=[ticket])
+    weights = fb.Weights()  # the defaults
+    assert item.impact_score == pytest.approx(weights.frequency + weights.sentiment)
+    after = fb.feedback_unlink_ticket(item=item, ticket=ticket, by=None)
+    assert after.impact_score == pytest.approx(weights.frequency)
+    assert not after.tickets.exists() and after.version == item.version + 1

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from projects.models import Project
 from teams.models import Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
@@ -535,3 +536,30 @@ def test_feedback_settings_are_highlighted_as_themselves_and_the_switcher_opens_
     # An agent in the other team may not open its settings: the switcher offers its feedback list.
     assert f'href="{reverse("tickets:feedback", args=[other_team.slug])}"' in html
     assert f'href="{reverse("tickets:feedback-settings", args=[other_team.slug])}"' not in html
+
+
+def test_a_wrong_link_is_undone_and_the_item_goes_back_to_triaged(team, other_team, make_member, login):
+    item = submit(team, "Exports time out")
+    ticket = make_ticket(team, title="Export timeouts")
+    project = ProjectFactory(team=team, name="Exports")
+    fb.feedback_link_ticket(item=item, ticket=ticket, by=None)
+    item = fb.feedback_attach_project(item=FeedbackItem.objects.get(pk=item.pk), project=project, by=None)
+    assert item.status == FeedbackStatus.LINKED
+    unlink = url("feedback-unlink-ticket", team, item.pk, ticket.pk)
+    detach = url("feedback-detach-project", team, item.pk, project.pk)
+
+    viewer = login(make_member(team, Role.VIEWER))
+    assert viewer.post(unlink, **HTMX).status_code == 403 and viewer.post(detach, **HTMX).status_code == 403
+    outsider = login(make_member(other_team, Role.MANAGER))
+    assert outsider.post(unlink, **HTMX).status_code == 404
+
+    agent = login(make_member(team, Role.AGENT))
+    response = agent.post(unlink, **HTMX)
+    assert response.status_code == 200 and f"Unlinked CARE-{ticket.number}" in response.content.decode()
+    assert FeedbackItem.objects.get(pk=item.pk).status == FeedbackStatus.LINKED, "still attached to a project"
+    assert agent.post(unlink, **HTMX).status_code == 404, "no longer linked"
+    response = agent.post(detach)  # without JavaScript: back to the page
+    assert response.status_code == 302
+    after = FeedbackItem.objects.get(pk=item.pk)
+    assert after.status == FeedbackStatus.TRIAGED and not after.tickets.exists() and not after.projects.exists()
+    assert Ticket.objects.filter(pk=ticket.pk).exists() and Project.objects.filter(pk=project.pk).exists()

@@ -310,6 +310,36 @@ def feedback_link_ticket(request: TeamRequest, team: Team, pk: int) -> HttpRespo
 
 @require_POST
 @team_view(Action.WORK_TICKETS)
+def feedback_unlink_ticket(request: TeamRequest, team: Team, pk: int, ticket_pk: int) -> HttpResponse:
+    """Undo a link to one of the item's tickets (a ticket of another item or team is a 404)."""
+    item = _item_or_404(team, pk)
+    ticket = get_object_or_404(item.tickets.select_related("team"), pk=ticket_pk)
+    try:
+        feedback.feedback_unlink_ticket(item=item, ticket=ticket, by=request.user)
+    except Invalid as refusal:
+        messages.error(request, str(refusal))
+        return _answer(request, team, item, status=422)
+    messages.success(request, f"Unlinked {ticket.key}; the ticket itself is unchanged.")
+    return _answer(request, team, item)
+
+
+@require_POST
+@team_view(Action.WORK_TICKETS)
+def feedback_detach_project(request: TeamRequest, team: Team, pk: int, project_pk: int) -> HttpResponse:
+    """Undo an attachment to one of the item's projects."""
+    item = _item_or_404(team, pk)
+    project = get_object_or_404(item.projects.all(), pk=project_pk)
+    try:
+        feedback.feedback_detach_project(item=item, project=project, by=request.user)
+    except Invalid as refusal:
+        messages.error(request, str(refusal))
+        return _answer(request, team, item, status=422)
+    messages.success(request, f"Removed it from {project.name}; the project itself is unchanged.")
+    return _answer(request, team, item)
+
+
+@require_POST
+@team_view(Action.WORK_TICKETS)
 def feedback_attach_project(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     item = _item_or_404(team, pk)
     form = AttachProjectForm(request.POST, projects=list(Project.objects.of_team(team).order_by("name")))
