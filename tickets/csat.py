@@ -384,13 +384,14 @@ def _feedback_of_answer(survey: CsatSurvey) -> None:
     linked to the ticket is rescored with the new answer.
     """
     ticket = survey.ticket
+    # Feedback already linked to the ticket first: the new item is scored as it is stored.
+    feedback_rescore_for_survey(survey=survey)
     if survey.comment:
         feedback_submit(
             team=survey.team, text=survey.comment[:MAX_TEXT], channel=FeedbackChannel.SURVEY,
             source=FeedbackSource.SURVEY, account=ticket.account, customer_name=ticket.requester_name,
             customer_email=survey.email, tickets=[ticket], survey=survey, created_at=survey.answered_at,
         )  # fmt: skip
-    feedback_rescore_for_survey(survey=survey)
 
 
 # The customer's words are quoted as typed: Markdown's inline markers and raw HTML are escaped

@@ -543,28 +543,30 @@ def _unmark_linked(item: FeedbackItem) -> list[str]:
     return ["version"]
 
 
+def _unlink(item: FeedbackItem, relation: str, obj: Ticket | Project) -> FeedbackItem:
+    """Remove ``obj`` from the item's ``relation`` (tickets or projects); the object itself stays."""
+    locked = _lock(item)
+    _refuse_merged(locked)
+    related = getattr(locked, relation)
+    if related.filter(pk=obj.pk).exists():
+        related.remove(obj)
+        locked.save(update_fields=_unmark_linked(locked))
+        if relation == "tickets":  # its CSAT answers no longer count
+            feedback_rescore(items=[locked])
+            locked.refresh_from_db(fields=["impact_score"])
+    return locked
+
+
 @transaction.atomic
 def feedback_unlink_ticket(*, item: FeedbackItem, ticket: Ticket, by: User | None) -> FeedbackItem:
     """Undo a link to a ticket (the ticket stays); the item is rescored without that ticket's answers."""
-    locked = _lock(item)
-    _refuse_merged(locked)
-    if locked.tickets.filter(pk=ticket.pk).exists():
-        locked.tickets.remove(ticket)
-        locked.save(update_fields=_unmark_linked(locked))
-        feedback_rescore(items=[locked])
-        locked.refresh_from_db(fields=["impact_score"])
-    return locked
+    return _unlink(item, "tickets", ticket)
 
 
 @transaction.atomic
 def feedback_detach_project(*, item: FeedbackItem, project: Project, by: User | None) -> FeedbackItem:
     """Undo an attachment to a project (the project stays)."""
-    locked = _lock(item)
-    _refuse_merged(locked)
-    if locked.projects.filter(pk=project.pk).exists():
-        locked.projects.remove(project)
-        locked.save(update_fields=_unmark_linked(locked))
-    return locked
+    return _unlink(item, "projects", project)
 
 
 @dataclass(frozen=True)

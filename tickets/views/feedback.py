@@ -69,6 +69,18 @@ STALE = (
     "Someone else changed this feedback while you were looking at it. What is saved now is shown; "
     "check it and send your change again."
 )
+STALE_SETTINGS = (
+    "Someone else changed these settings while you were editing. What is saved now is shown below; "
+    "your input is kept in the fields — save again to overwrite."
+)
+
+
+def _rebase_on(request: TeamRequest, form: Any, current: FeedbackItem | FeedbackSettings, message: str = STALE) -> None:
+    """A stale write: say so on the form and base its next submit on the version now saved."""
+    form.add_error(None, message)
+    data = request.POST.copy()
+    data["version"] = str(current.version)
+    form.data = data
 
 
 def _wants_fragment(request: TeamRequest) -> bool:
@@ -234,12 +246,8 @@ def feedback_status(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except StaleEdit as stale:
-        current: FeedbackItem = stale.current
-        form.add_error(None, STALE)
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
-        return _answer(request, team, item, status=409, status_form=form, current=current)
+        _rebase_on(request, form, stale.current)
+        return _answer(request, team, item, status=409, status_form=form, current=stale.current)
     except Invalid as refusal:
         form.add_refusal(refusal)
         return _answer(request, team, item, status=422, status_form=form)
@@ -261,11 +269,7 @@ def feedback_tags(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             item=item, tags=form.cleaned_data["tags"], by=request.user, expected_version=form.cleaned_data["version"]
         )
     except StaleEdit as stale:
-        current: FeedbackItem = stale.current
-        form.add_error(None, STALE)
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
+        _rebase_on(request, form, stale.current)
         return _answer(request, team, item, status=409, tags_form=form)
     except Invalid as refusal:
         form.add_refusal(refusal)
@@ -383,10 +387,7 @@ def feedback_merge(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             duplicate=item, into=target, by=request.user, expected_version=form.cleaned_data["version"]
         )
     except StaleEdit as stale:
-        form.add_error(None, STALE)
-        data = request.POST.copy()
-        data["version"] = str(stale.current.version)
-        form.data = data
+        _rebase_on(request, form, stale.current)
         return _answer(request, team, item, status=409, merge_form=form, current=stale.current)
     except Invalid as refusal:
         form.add_refusal(refusal)
@@ -431,14 +432,7 @@ def feedback_settings(request: TeamRequest, team: Team) -> HttpResponse:
         )
     except StaleEdit as stale:
         current: FeedbackSettings = stale.current
-        form.add_error(
-            None,
-            "Someone else changed these settings while you were editing. What is saved now is shown below; "
-            "your input is kept in the fields — save again to overwrite.",
-        )
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
+        _rebase_on(request, form, current, STALE_SETTINGS)
         return _settings_page(request, team, current, form, status=409, current=current)
     except Invalid as refusal:
         form.add_refusal(refusal)
