@@ -40,13 +40,22 @@ class LabelAdmin(admin.ModelAdmin):
     list_filter = ["team"]
 
 
+SLA_CLOCK_FIELDS = [
+    "sla_policy", "sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle",
+    "frt_due_at", "frt_warn_at", "frt_warned_at", "frt_breached_at",
+    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at",
+]  # fmt: skip
+
+
 @admin.register(Ticket)
 class TicketAdmin(admin.ModelAdmin):
     list_display = ["number", "title", "team", "status", "priority", "assignee", "created_at"]
     list_filter = ["team", "status", "priority", "kind", "channel"]
     search_fields = ["title", "requester_email"]
     raw_id_fields = ["assignee", "account", "project"]
-    readonly_fields = ["description_html", "version", "first_response_at", "resolved_at"]
+    # SLA clocks are computed from the ticket's history and policy; written by hand, the sweep
+    # could miss them (it reads only recently due times).
+    readonly_fields = ["description_html", "version", "first_response_at", "resolved_at", *SLA_CLOCK_FIELDS]
 
 
 @admin.register(Comment)

@@ -8,10 +8,17 @@ intervals (``Ticket.sla_pauses``), never rebuilt from history.
 Due times are computed in Python at every ticket event and stored; a due time
 is NULL whenever its target is not running (met, paused, resolved, or no
 target), so the sweep is one indexed statement per target:
-``UPDATE … SET breached_at = now WHERE due <= now AND breached_at IS NULL
-RETURNING id``. Each claim writes one ``SLAAlert`` (unique per ticket, target
-and kind) in the same transaction, under a PostgreSQL advisory lock, so a
-duplicated, overlapping or re-delivered sweep alerts exactly once.
+``UPDATE … SET breached_at = now WHERE due <= now AND due >= since AND
+breached_at IS NULL RETURNING id``. Each claim writes one ``SLAAlert``
+(unique per ticket, target and kind) in the same transaction, under a
+PostgreSQL advisory lock, so a duplicated, overlapping or re-delivered sweep
+alerts exactly once.
+
+``since`` is the earliest :class:`~tickets.models.SLASweepMark`: the last
+sweep's time less :data:`SWEEP_OVERLAP`, or an earlier due time that a write
+set since (a raised priority, a tighter policy). The claim so reads only the
+targets that fell due lately, never the open tickets breached long ago, and
+no index names a stamp: a claim rewrites no index entry (a heap-only update).
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from django.conf import settings
@@ -40,6 +47,7 @@ from tickets.models import (
     SLAAlert,
     SLAAlertKind,
     SLAPolicy,
+    SLASweepMark,
     SLATarget,
     SLATargetKind,
     Status,
@@ -54,6 +62,10 @@ RESOLVED = "resolved"
 # pg_try_advisory_xact_lock key of the sweep ("SLA" in ASCII).
 SWEEP_LOCK_KEY = 0x534C41
 RECOMPUTE_BATCH = 10000
+# Each sweep claims from this long before its own time, and a write leaves a
+# sweep mark when it sets a due time before now plus this: a write whose
+# transaction lasts less than twice this is never missed by the sweep.
+SWEEP_OVERLAP = timedelta(minutes=2)
 # A closed (or still open) stop of the clock, in epoch seconds.
 Pause = tuple[int, int | None]
 
@@ -271,13 +283,20 @@ def clocks(
     return policy, frt_due, frt_warn, res_due, res_warn
 
 
-def refresh(ticket: Ticket, sla: TeamSLA, *, now: datetime, account_tier: str | None = None) -> None:
-    """Choose the policy and recompute the stored due and warning times (no save).
+def refresh(
+    ticket: Ticket, sla: TeamSLA, *, now: datetime, account_tier: str | None = None, mark: bool = True
+) -> datetime | None:
+    """Choose the policy and recompute the stored due and warning times (no save of the ticket).
 
     Called at every ticket event that can move a clock: creation, priority,
     kind, channel or account change, status change, first response, and for
     all open tickets when a policy or the calendar changes. Elapsed time is
     kept: the new targets count from the same start, less the same stops.
+
+    Returns the earliest time still to be claimed; with ``mark``, leaves a
+    sweep mark there when it is due or nearly (see :func:`sweep_from`), in the
+    caller's transaction. Callers refreshing many tickets pass ``mark=False``
+    and mark the earliest of all once.
     """
     if account_tier is None and ticket.account_id:
         account_tier = ticket.account.tier if ticket.account else None
@@ -286,6 +305,39 @@ def refresh(ticket: Ticket, sla: TeamSLA, *, now: datetime, account_tier: str | 
         status=ticket.status, started=ticket.sla_started_at or ticket.created_at, pauses=ticket.sla_pauses,
         paused_since=ticket.sla_paused_since, first_response_at=ticket.first_response_at, now=_second(now),
     )  # fmt: skip
+    claimed = (ticket.frt_breached_at, ticket.frt_warned_at, ticket.res_breached_at, ticket.res_warned_at)
+    times = (ticket.frt_due_at, ticket.frt_warn_at, ticket.res_due_at, ticket.res_warn_at)
+    earliest = _earliest_unclaimed(times, tuple(stamp is not None for stamp in claimed))
+    if mark:
+        sweep_from(earliest)
+    return cast(datetime | None, earliest)
+
+
+def _earliest_unclaimed(times: Sequence[Any], claimed: Sequence[bool]) -> Any:
+    """The earliest of (first-response due, its warning, resolution due, its warning) still to be claimed.
+
+    ``claimed`` says, in the same order, which of breached / warned are
+    stamped: a breached target's warning is never claimed either.
+    """
+    frt_due, frt_warn, res_due, res_warn = times
+    frt_breached, frt_warned, res_breached, res_warned = claimed
+    pending = []
+    if not frt_breached:
+        pending += [frt_due, None if frt_warned else frt_warn]
+    if not res_breached:
+        pending += [res_due, None if res_warned else res_warn]
+    return min((t for t in pending if t is not None), default=None)
+
+
+def sweep_from(earliest: datetime | None) -> None:
+    """Have the next sweep claim from ``earliest`` if it is already due or will be soon.
+
+    Call in the transaction that writes the due or warning time, so the time
+    and the mark commit together. Later times need no mark: the sweep's own
+    window reaches them.
+    """
+    if earliest is not None and earliest <= timezone.now() + SWEEP_OVERLAP:
+        SLASweepMark.objects.create(after=earliest)
 
 
 def start(ticket: Ticket, sla: TeamSLA, *, now: datetime) -> None:
@@ -320,6 +372,7 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
     writer = _RowWriter()
     changed = 0
     last_id = 0
+    earliest: int | None = None
     table = Ticket._meta.db_table
     postgres = connection.vendor == "postgresql"
     started = (
@@ -331,7 +384,8 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
     # Only what the clocks need; the stops as text, decoded only where there are any.
     sql = (
         f"SELECT id, version, kind, channel, priority, account_id, status, {started}, {pauses}, "  # noqa: S608
-        f"sla_paused_since IS NOT NULL, first_response_at IS NOT NULL FROM {table} "
+        f"sla_paused_since IS NOT NULL, first_response_at IS NOT NULL, frt_breached_at IS NOT NULL, "
+        f"frt_warned_at IS NOT NULL, res_breached_at IS NOT NULL, res_warned_at IS NOT NULL FROM {table} "
         f"WHERE team_id = %s AND id > %s AND status <> %s ORDER BY id LIMIT %s"
     )
     while True:
@@ -342,16 +396,23 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
             break
         last_id = batch[-1][0]
         rows = []
-        for pk, version, kind, channel, priority, account_id, status, start, pauses_text, paused, responded in batch:
+        for row in batch:
+            pk, version, kind, channel, priority, account_id, status, start, pauses_text, paused, responded = row[:11]
+            claimed = row[11:]  # breach and warning stamps set
             stops = _stops(json.loads(pauses_text)) if pauses_text and pauses_text != "[]" else []
             policy, *times = clock_times(
                 sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
                 status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
             )  # fmt: skip
             rows.append((pk, version, policy.pk if policy else None, *times))
+            first = _earliest_unclaimed(times, claimed)
+            if first is not None and (earliest is None or first < earliest):
+                earliest = first
         writer.add(rows)
         changed += len(rows)
     writer.finish()
+    # Due times moved earlier, maybe into the past: the next sweep looks back to them.
+    sweep_from(None if earliest is None else from_epoch_seconds(earliest))
     return changed
 
 
@@ -456,21 +517,35 @@ CLAIMS = (
 )
 
 
-def _claim(stamp: str, due: str, extra: str, now: datetime) -> list[tuple[int, datetime]]:
+def _claim(stamp: str, due: str, extra: str, now: datetime, since: datetime | None) -> list[tuple[int, datetime]]:
+    """Stamp ``stamp`` on every ticket whose ``due`` fell between ``since`` (None: ever) and ``now``."""
     table = Ticket._meta.db_table
+    window = f"AND {due} >= %s" if since is not None else ""
     sql = (
         f"UPDATE {table} SET {stamp} = %s "  # noqa: S608 - column names are constants above
-        f"WHERE {due} <= %s AND {stamp} IS NULL {extra} RETURNING id, {due}"
+        f"WHERE {due} <= %s {window} AND {stamp} IS NULL {extra} RETURNING id, {due}"
     )
+    # As the ORM writes them: SQLite compares timestamps as text.
+    at, *start = (connection.ops.adapt_datetimefield_value(t) for t in [now, since] if t is not None)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, now])
-        rows = cursor.fetchall()
-    claimed = []
-    for pk, due_at in rows:
-        if not isinstance(due_at, datetime):  # SQLite returns text
-            due_at = datetime.fromisoformat(due_at)
-        claimed.append((pk, due_at if due_at.tzinfo else due_at.replace(tzinfo=UTC)))
-    return claimed
+        cursor.execute(sql, [at, at, *start])
+        return [(pk, _aware(due_at)) for pk, due_at in cursor.fetchall()]
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A timestamp read with raw SQL (SQLite returns text, and naive UTC)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _take_marks() -> datetime | None:
+    """Delete the sweep marks; the earliest is where this sweep's claims start (None: no mark, from the start).
+
+    One ``DELETE … RETURNING``: a mark committed after it began stays for the next sweep.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SLASweepMark._meta.db_table} RETURNING after")  # noqa: S608 - model's table
+        return min((_aware(after) for (after,) in cursor.fetchall()), default=None)
 
 
 def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepResult:
@@ -489,11 +564,15 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
                 if not cursor.fetchone()[0]:
                     result.skipped = True  # another sweep is running; it will claim these
                     return result
+        since = _take_marks()
         alerts: list[SLAAlert] = []
         for target, kind, stamp, due, extra in CLAIMS:
-            for pk, due_at in _claim(stamp, due, extra, now):
+            for pk, due_at in _claim(stamp, due, extra, now, since):
                 alerts.append(SLAAlert(ticket_id=pk, target=target, kind=kind, due_at=due_at, created_at=now))
                 (result.breached if kind == SLAAlertKind.BREACHED else result.at_risk).append(pk)
+        # The next sweep starts a little before this one (never after the clock: tests and the
+        # demo sweep at a chosen time), so a write committed while this one ran is not missed.
+        SLASweepMark.objects.create(after=min(now, timezone.now()) - SWEEP_OVERLAP)
         if not alerts:
             return result
         SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
@@ -548,6 +627,7 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
         .values_list("team_id", "top")
     )
     sla_by_team: dict[int, TeamSLA] = {}
+    earliest: list[datetime] = []
     events: list[TicketEvent] = []
     changed_tickets: list[Ticket] = []
     for ticket in tickets:
@@ -590,7 +670,9 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
             ticket.priority += 1
             changed = True
         if changed:
-            refresh(ticket, sla, now=now)
+            soonest = refresh(ticket, sla, now=now, mark=False)
+            if soonest is not None:
+                earliest.append(soonest)
             ticket.version += 1
             ticket.updated_at = now
             changed_tickets.append(ticket)
@@ -598,6 +680,8 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
     for first in range(0, len(changed_tickets), WRITE_BATCH):
         _write_tickets(changed_tickets[first : first + WRITE_BATCH], ESCALATION_FIELDS)
     TicketEvent.objects.bulk_create(events)
+    # A raised priority can put the other target's due time behind the next sweep's window.
+    sweep_from(min(earliest, default=None))
     return escalated
 
 

@@ -56,15 +56,17 @@ def _insert(team_id: int, policy_id: int, count: int, now, due_share: float, fir
 def _claim_ms(now, runs: int = 3) -> tuple[float, int]:
     """Time of the breach claim statement alone, each run in a transaction that is rolled back.
 
+    The window is the one a sweep every 30 seconds reads (from the previous sweep's mark).
     The median of ``runs``: the first run also reads the pages into the cache, as the sweep
     every 30 seconds keeps them there.
     """
+    since = now - timedelta(seconds=30) - sla.SWEEP_OVERLAP
     times, claimed = [], 0
     with connection.cursor() as cursor:
         for _ in range(runs):
             cursor.execute("BEGIN")
             t0 = time.perf_counter()
-            claimed = len(sla._claim("frt_breached_at", "frt_due_at", "", now))
+            claimed = len(sla._claim("frt_breached_at", "frt_due_at", "", now, since))
             times.append((time.perf_counter() - t0) * 1000)
             cursor.execute("ROLLBACK")
     return statistics.median(times), claimed
