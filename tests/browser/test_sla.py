@@ -45,7 +45,7 @@ def test_clocks_turn_amber_then_red_and_the_sweep_escalates_without_a_reload(
     _, board, calm = clock_board
     errors: list[str] = []
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    now = timezone.now()
+    now = timezone.now().replace(microsecond=0)  # due times are whole seconds, as the service writes them
     urgent = make_ticket(team, title="Customer waiting on the phone")
     # First response due in a few seconds; at risk a few seconds before.
     Ticket.objects.filter(pk=urgent.pk).update(
