@@ -1,4 +1,4 @@
-"""WIP limits hold when many people drop cards into one column at the same moment."""
+"""WIP limits hold, and SLA sweeps stay exact, when many things happen at the same moment."""
 
 from __future__ import annotations
 
@@ -81,3 +81,39 @@ def test_eight_overlapping_sweeps_alert_and_notify_exactly_once(team, make_membe
             assert claimed == []
     assert SLAAlert.objects.filter(kind="breached", target="first_response").count() == 40
     assert Notification.objects.filter(alert__kind="breached", user=agent).count() == 40
+
+
+def test_a_priority_raised_while_a_sweep_runs_is_breached_by_the_next_sweep(team):
+    """The raise commits after the sweep read its marks: the mark it left commits with it and waits."""
+    from datetime import timedelta
+
+    from django.db import transaction
+
+    from tests.tickets.test_sla_sweep_window import policy, started_ago
+    from tickets import sla
+    from tickets.models import Priority
+    from tickets.services import ticket_update
+
+    board_ensure_for_team(team=team)
+    policy(team, {Priority.LOW: (240, 2880), Priority.URGENT: (60, 480)})
+    ticket = started_ago(make_ticket(team, priority=Priority.LOW), timedelta(hours=2))
+    assert sla.sla_sweep().breached == []
+    written, swept = threading.Event(), threading.Event()
+
+    def raise_priority() -> None:
+        try:
+            with transaction.atomic():
+                ticket_update(ticket=ticket, by=None, expected_version=ticket.version,
+                              changes={"priority": Priority.URGENT})  # fmt: skip
+                written.set()
+                assert swept.wait(timeout=30)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        editing = pool.submit(raise_priority)
+        assert written.wait(timeout=30)
+        assert sla.sla_sweep().breached == [], "the raise is not committed yet"
+        swept.set()
+        editing.result(timeout=30)
+    assert sla.sla_sweep().breached == [ticket.pk]
