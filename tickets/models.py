@@ -137,22 +137,24 @@ class Ticket(models.Model):
     # SLA state (tickets/sla.py). Due times are NULL whenever a target is not
     # running: met, paused, resolved, or no target; the sweep reads only these.
     sla_policy = models.ForeignKey(
-        "tickets.SLAPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets"
-    )
-    sla_started_at = models.DateTimeField(null=True, blank=True)
+        "tickets.SLAPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="tickets",
+        verbose_name="SLA policy",
+    )  # fmt: skip
+    sla_started_at = models.DateTimeField("SLA clock started", null=True, blank=True)
     sla_pauses = models.JSONField(
-        default=list, blank=True, help_text="[[start, end or null, 'paused' or 'resolved'], …] in ISO 8601 UTC."
-    )
-    sla_paused_since = models.DateTimeField(null=True, blank=True)
-    sla_cycle = models.PositiveSmallIntegerField(default=1)
-    frt_due_at = models.DateTimeField(null=True, blank=True)
-    frt_warn_at = models.DateTimeField(null=True, blank=True)
-    frt_warned_at = models.DateTimeField(null=True, blank=True)
-    frt_breached_at = models.DateTimeField(null=True, blank=True)
-    res_due_at = models.DateTimeField(null=True, blank=True)
-    res_warn_at = models.DateTimeField(null=True, blank=True)
-    res_warned_at = models.DateTimeField(null=True, blank=True)
-    res_breached_at = models.DateTimeField(null=True, blank=True)
+        "SLA clock stops", default=list, blank=True,
+        help_text="[[start, end or null, 'paused' or 'resolved'], …] in ISO 8601 UTC.",
+    )  # fmt: skip
+    sla_paused_since = models.DateTimeField("SLA clock stopped since", null=True, blank=True)
+    sla_cycle = models.PositiveSmallIntegerField("SLA cycle", default=1, help_text="1, then one more per reopening.")
+    frt_due_at = models.DateTimeField("first response due", null=True, blank=True)
+    frt_warn_at = models.DateTimeField("first response at risk from", null=True, blank=True)
+    frt_warned_at = models.DateTimeField("first response at-risk alert", null=True, blank=True)
+    frt_breached_at = models.DateTimeField("first response breach alert", null=True, blank=True)
+    res_due_at = models.DateTimeField("resolution due", null=True, blank=True)
+    res_warn_at = models.DateTimeField("resolution at risk from", null=True, blank=True)
+    res_warned_at = models.DateTimeField("resolution at-risk alert", null=True, blank=True)
+    res_breached_at = models.DateTimeField("resolution breach alert", null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -522,6 +524,7 @@ class CsatSurvey(models.Model):
     )
 
     class Meta:
+        verbose_name = "CSAT survey"
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["ticket", "cycle"], name="csat_one_survey_per_ticket_cycle"),
