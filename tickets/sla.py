@@ -405,9 +405,9 @@ def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
                 status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
             )  # fmt: skip
             rows.append((pk, version, policy.pk if policy else None, *times))
-            first = _earliest_unclaimed(times, claimed)
-            if first is not None and (earliest is None or first < earliest):
-                earliest = first
+            soonest = _earliest_unclaimed(times, claimed)
+            if soonest is not None:
+                earliest = soonest if earliest is None else min(earliest, soonest)
         writer.add(rows)
         changed += len(rows)
     writer.finish()
@@ -525,10 +525,10 @@ def _claim(stamp: str, due: str, extra: str, now: datetime, since: datetime | No
         f"UPDATE {table} SET {stamp} = %s "  # noqa: S608 - column names are constants above
         f"WHERE {due} <= %s {window} AND {stamp} IS NULL {extra} RETURNING id, {due}"
     )
-    # As the ORM writes them: SQLite compares timestamps as text.
-    at, *start = (connection.ops.adapt_datetimefield_value(t) for t in [now, since] if t is not None)
+    params = [now, now] if since is None else [now, now, since]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [at, at, *start])
+        # As the ORM writes them: SQLite compares timestamps as text.
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(p) for p in params])
         return [(pk, _aware(due_at)) for pk, due_at in cursor.fetchall()]
 
 
