@@ -16,25 +16,10 @@ from django.utils import timezone
 from projects.models import Framework, Project
 from teams.demo import seed_people
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
+from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
 from tickets.demo import seed_tickets
 from tickets.markdown import render_markdown
-from tickets.models import (
-    DEFAULT_COLUMNS,
-    Account,
-    Board,
-    Channel,
-    Column,
-    Comment,
-    EventField,
-    Kind,
-    Label,
-    Priority,
-    RoutingRule,
-    Status,
-    Ticket,
-    TicketEvent,
-    Tier,
-)
+from tickets.models import DEFAULT_COLUMNS, Account, Board, Column, Comment, Label, RoutingRule, Ticket, TicketEvent
 from tickets.services import POSITION_GAP, board_ensure_for_team
 
 

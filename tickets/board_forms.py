@@ -7,7 +7,8 @@ from typing import Any
 from django import forms
 
 from teams.models import User
-from tickets.models import Account, Board, Column, Label, Priority, Ticket
+from tickets.choices import Priority
+from tickets.models import Account, Board, Column, Label, Ticket
 from tickets.selectors import LANES, BoardFilters, board_scope
 from tickets.services import ColumnSetting
 

@@ -51,17 +51,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teams.models import Membership, Role, Team, User
+from tickets.choices import Channel, Kind, Priority, Status
 from tickets.feedback import MAX_TEXT, feedback_rescore_for_survey, feedback_submit
 from tickets.models import (
     CSAT_SCALE,
-    Channel,
     CsatSurvey,
     FeedbackChannel,
     FeedbackSettings,
     FeedbackSource,
-    Kind,
-    Priority,
-    Status,
     SurveyStatus,
     Ticket,
 )

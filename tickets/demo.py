@@ -37,23 +37,9 @@ from django.utils.text import slugify
 
 from projects.models import Framework, Project, ProjectStatus
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
+from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
 from tickets.markdown import render_markdown
-from tickets.models import (
-    Account,
-    Board,
-    Channel,
-    Column,
-    Comment,
-    EventField,
-    Kind,
-    Label,
-    Priority,
-    RoutingRule,
-    Status,
-    Ticket,
-    TicketEvent,
-    Tier,
-)
+from tickets.models import Account, Board, Column, Comment, Label, RoutingRule, Ticket, TicketEvent
 from tickets.services import (
     POSITION_GAP,
     _label_of,  # the same labels and values as the services write

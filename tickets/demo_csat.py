@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db.models.functions import Lower
 
 from teams.models import Team, User
+from tickets.choices import Kind, Status
 from tickets.csat import (
     DEFAULT_DELAY_MINUTES,
     DEFAULT_EXPIRY_DAYS,
@@ -35,7 +36,7 @@ from tickets.csat import (
 )
 from tickets.demo import insert_rows
 from tickets.markdown import render_markdown
-from tickets.models import CSAT_SCALE, CsatSurvey, Kind, Status, SurveyStatus, Ticket
+from tickets.models import CSAT_SCALE, CsatSurvey, SurveyStatus, Ticket
 
 RESPONSE_RATE = 0.42
 SCORE_WEIGHTS = {5: 46, 4: 26, 3: 12, 2: 9, 1: 7}

@@ -24,6 +24,7 @@ from django.utils.text import slugify
 
 from projects.models import Project
 from teams.models import Membership, Role, Team
+from tickets.choices import Kind
 from tickets.feedback import feedback_rescore, feedback_settings_of
 from tickets.models import (
     Account,
@@ -32,7 +33,6 @@ from tickets.models import (
     FeedbackItem,
     FeedbackSource,
     FeedbackStatus,
-    Kind,
     Label,
     Ticket,
 )

@@ -28,8 +28,9 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 
 from teams.models import Team
-from tickets import sla
-from tickets.models import Column, EventField, Priority, SLAPolicy, SLATarget, Ticket, TicketEvent, Tier
+from tickets.choices import EventField, Priority, Tier
+from tickets.models import Column, SLAPolicy, SLATarget, Ticket, TicketEvent
+from tickets.sla import engine, recompute, sweep
 
 H = 60  # minutes
 
@@ -92,7 +93,7 @@ def _ensure_policies(team: Team) -> int:
 def _start_clocks(team: Team) -> int:
     """Start the clock of each ticket of the team that has none, replaying its status history."""
     fresh = Ticket.objects.filter(team=team, sla_started_at__isnull=True)
-    tickets = list(fresh.only("id", "created_at", *sla.SLA_FIELDS).order_by("pk"))
+    tickets = list(fresh.only("id", "created_at", *engine.SLA_FIELDS).order_by("pk"))
     if not tickets:
         return 0
     paused = frozenset(
@@ -113,7 +114,7 @@ def _start_clocks(team: Team) -> int:
         ticket.sla_paused_since = None
         ticket.sla_cycle = 1
         for old, new, at in moves[ticket.pk]:
-            sla.on_status_change(ticket, old=old or None, new=new, at=at, paused=paused)
+            engine.on_status_change(ticket, old=old or None, new=new, at=at, paused=paused)
     Ticket.objects.bulk_update(
         tickets, ["sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle"], batch_size=1000
     )
@@ -129,9 +130,9 @@ def seed_sla(*, teams: Mapping[str, Team], today: date) -> SLASeedResult:
     if not (policies or started):
         return SLASeedResult()
     for team in ordered:
-        sla.sla_recompute_team(team=team, now=anchor)
+        recompute.sla_recompute_team(team=team, now=anchor)
     running = Ticket.objects.filter(team__in=ordered, res_due_at__isnull=False).count()
-    swept = sla.sla_sweep(now=anchor, send_mail=False)
+    swept = sweep.sla_sweep(now=anchor, send_mail=False)
     return SLASeedResult(
         policies=policies,
         clocks_started=started,

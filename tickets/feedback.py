@@ -49,21 +49,18 @@ from django.utils.text import Truncator
 from projects.models import Project
 from teams.models import Team, User
 from teams.services import StaleEdit
+from tickets.choices import Channel, Kind, Status, Tier
 from tickets.errors import Invalid
 from tickets.models import (
     Account,
-    Channel,
     CsatSurvey,
     FeedbackChannel,
     FeedbackItem,
     FeedbackSettings,
     FeedbackSource,
     FeedbackStatus,
-    Kind,
     Label,
-    Status,
     Ticket,
-    Tier,
 )
 from tickets.services import TicketDraft, ticket_create
 

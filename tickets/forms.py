@@ -22,7 +22,8 @@ from django.utils.text import Truncator
 from projects.models import Project
 from teams.models import Membership, Team, User
 from teams.permissions import Action, can
-from tickets.models import Account, Channel, Kind, Label, Priority, Status, Ticket
+from tickets.choices import Channel, Kind, Priority, Status
+from tickets.models import Account, Label, Ticket
 from tickets.querysets import TicketQuerySet
 from tickets.services import TicketDraft
 

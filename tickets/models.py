@@ -8,51 +8,17 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from tickets.choices import (
+    Channel,
+    EventField,
+    Kind,
+    Priority,
+    SLAAlertKind,
+    SLATargetKind,
+    Status,
+    Tier,
+)
 from tickets.querysets import TicketQuerySet
-
-
-class Kind(models.TextChoices):
-    INQUIRY = "inquiry", "Customer inquiry"
-    INCIDENT = "incident", "Incident"
-    BUG = "bug", "Bug"
-    TASK = "task", "Task"
-    IMPROVEMENT = "improvement", "Improvement"
-
-
-class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    CHAT = "chat", "Chat"
-    PHONE = "phone", "Phone"
-    SOCIAL = "social", "Social"
-    WEB = "web", "Web"
-    MOBILE_APP = "mobile_app", "Mobile app"
-
-
-class Priority(models.IntegerChoices):
-    LOW = 1, "Low"
-    NORMAL = 2, "Normal"
-    HIGH = 3, "High"
-    URGENT = 4, "Urgent"
-
-
-class Status(models.TextChoices):
-    TODO = "todo", "To Do"
-    IN_PROGRESS = "in_progress", "In Progress"
-    WAITING = "waiting", "Waiting on customer"
-    ESCALATED = "escalated", "Escalated"
-    RESOLVED = "resolved", "Resolved"
-
-
-OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED)
-# Work has started (cycle time runs from the first entry into one of these).
-ACTIVE_STATUSES = (Status.IN_PROGRESS, Status.ESCALATED)
-
-
-class Tier(models.TextChoices):
-    FREE = "free", "Free"
-    STANDARD = "standard", "Standard"
-    PREMIUM = "premium", "Premium"
-    ENTERPRISE = "enterprise", "Enterprise"
 
 
 class Account(models.Model):
@@ -223,15 +189,6 @@ class Comment(models.Model):
         return f"{'Reply' if self.is_public else 'Note'} on {self.ticket_id}"
 
 
-class EventField(models.TextChoices):
-    CREATED = "created", "Created"
-    STATUS = "status", "Status"
-    ASSIGNEE = "assignee", "Assignee"
-    PRIORITY = "priority", "Priority"
-    SPRINT = "sprint", "Sprint"
-    PROJECT = "project", "Project"
-
-
 class TicketEvent(models.Model):
     """One change of a tracked field: who, when, from, to.
 
@@ -360,11 +317,6 @@ class RoutingRule(models.Model):
 # --- SLA ---------------------------------------------------------------------------------
 
 
-class SLATargetKind(models.TextChoices):
-    FIRST_RESPONSE = "first_response", "First response"
-    RESOLUTION = "resolution", "Resolution"
-
-
 class SLAPolicy(models.Model):
     """Targets per priority for the tickets it matches; the first active match (by order) applies.
 
@@ -416,11 +368,6 @@ class SLATarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}: {self.get_priority_display()}"
-
-
-class SLAAlertKind(models.TextChoices):
-    AT_RISK = "at_risk", "At risk"
-    BREACHED = "breached", "Breached"
 
 
 class SLAAlert(models.Model):

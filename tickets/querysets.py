@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import F, Q, Window
 from django.db.models.functions import RowNumber
 
+from tickets.choices import Status
+
 CARDS_PER_COLUMN = 50
 
 
@@ -22,8 +24,6 @@ class TicketQuerySet(models.QuerySet[Any]):
         return self.filter(team=team)
 
     def open(self) -> TicketQuerySet:
-        from tickets.models import Status
-
         return self.exclude(status=Status.RESOLVED)
 
     def for_card(self) -> TicketQuerySet:

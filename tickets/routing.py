@@ -20,19 +20,9 @@ from django.db.models.functions import Coalesce
 from teams.models import Membership, Role, Team, User
 from teams.permissions import ROLE_ACTIONS, Action
 from teams.services import StaleEdit
+from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, Kind, Priority, Tier
 from tickets.errors import Invalid
-from tickets.models import (
-    ACTIVE_STATUSES,
-    OPEN_STATUSES,
-    Account,
-    Board,
-    Channel,
-    Kind,
-    Label,
-    Priority,
-    RoutingRule,
-    Tier,
-)
+from tickets.models import Account, Board, Label, RoutingRule
 
 if TYPE_CHECKING:
     from tickets.services import TicketDraft

@@ -13,7 +13,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from teams.models import Team, User
-from tickets.clocks import (
+from tickets.choices import Priority, Status
+from tickets.models import Board, Column, Ticket
+from tickets.querysets import CARDS_PER_COLUMN
+from tickets.sla.display import (
     AT_RISK,
     BREACHED,
     SLA_LANES,
@@ -23,8 +26,6 @@ from tickets.clocks import (
     sla_escalated_at,
     sla_lane,
 )
-from tickets.models import Board, Column, Priority, Status, Ticket
-from tickets.querysets import CARDS_PER_COLUMN
 
 # Swimlane modes and the field (or annotation) each splits by; "sla" lanes are the breach-risk states.
 LANES = {"assignee": "assignee_id", "priority": "priority", "sla": "sla_lane"}

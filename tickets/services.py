@@ -17,7 +17,7 @@ from django.utils import timezone
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
 from teams.services import RuleBroken, StaleEdit
-from tickets import sla
+from tickets.choices import EventField, Priority, Status
 from tickets.markdown import render_markdown
 from tickets.models import (
     DEFAULT_COLUMNS,
@@ -26,14 +26,12 @@ from tickets.models import (
     Board,
     Column,
     Comment,
-    EventField,
     Label,
-    Priority,
-    Status,
     Ticket,
     TicketEvent,
 )
 from tickets.routing import auto_assign_pick, routing_apply  # noqa: F401 - auto_assign_pick re-exported
+from tickets.sla import engine
 
 # Distance between neighbouring cards after a renumber. A move takes the
 # midpoint of its neighbours, so ~20 moves into the same gap fit before a
@@ -288,7 +286,7 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     now = timezone.now()
     if draft.status == Status.RESOLVED:
         ticket.resolved_at = now
-    sla.start(ticket, sla.TeamSLA.load(team), now=now)
+    engine.start(ticket, engine.TeamSLA.load(team), now=now)
     ticket.save()
     if draft.labels:
         ticket.labels.set(draft.labels)
@@ -318,7 +316,7 @@ CLOCK_FIELDS = {"status", "priority", "kind", "channel", "account"}
 
 
 def _apply_changes(
-    *, ticket: Ticket, by: User | None, changes: dict[str, Any], now: Any, team_sla: sla.TeamSLA
+    *, ticket: Ticket, by: User | None, changes: dict[str, Any], now: Any, team_sla: engine.TeamSLA
 ) -> list[TicketEvent]:
     """Set fields on a locked ticket and move its SLA clocks; return the history rows. The caller saves."""
     events: list[TicketEvent] = []
@@ -346,9 +344,9 @@ def _apply_changes(
         if name == "description":
             ticket.description_html = render_markdown(value)
     if new_status != old_status:
-        sla.on_status_change(ticket, old=old_status, new=new_status, at=now, paused=team_sla.paused_statuses)
+        engine.on_status_change(ticket, old=old_status, new=new_status, at=now, paused=team_sla.paused_statuses)
     if CLOCK_FIELDS & set(changes):
-        sla.refresh(ticket, team_sla, now=now)
+        engine.refresh(ticket, team_sla, now=now)
     return events
 
 
@@ -359,7 +357,7 @@ def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, cha
     if locked.version != expected_version:
         raise StaleEdit(current=Ticket.objects.for_card().get(pk=ticket.pk))
     now = timezone.now()
-    events = _apply_changes(ticket=locked, by=by, changes=changes, now=now, team_sla=sla.TeamSLA.load(locked.team))
+    events = _apply_changes(ticket=locked, by=by, changes=changes, now=now, team_sla=engine.TeamSLA.load(locked.team))
     locked.version += 1
     locked.save()
     if "labels" in changes:
@@ -408,12 +406,12 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
-        team_sla = sla.TeamSLA.load(locked.team)
-        sla.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
-        sla.refresh(locked, team_sla, now=now)
+        team_sla = engine.TeamSLA.load(locked.team)
+        engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
+        engine.refresh(locked, team_sla, now=now)
     locked.position, low = _position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
-    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *sla.SLA_FIELDS])
+    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *engine.SLA_FIELDS])
     TicketEvent.objects.bulk_create(events)
     if low:
         from tickets.tasks import renumber_positions
@@ -445,7 +443,7 @@ def ticket_bulk_update(
     refused: dict[int, str] = {}
     now = timezone.now()
     events: list[TicketEvent] = []
-    team_sla = sla.TeamSLA.load(team)
+    team_sla = engine.TeamSLA.load(team)
     for ticket in Ticket.objects.select_for_update().filter(team=team, pk__in=list(ticket_ids)).order_by("pk"):
         try:
             with transaction.atomic():

@@ -14,8 +14,9 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q
 
 from teams.models import Membership, Team, User
+from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.errors import Invalid
-from tickets.models import Account, Channel, Kind, Label, Priority, RoutingRule, Tier, hex_colour
+from tickets.models import Account, Label, RoutingRule, hex_colour
 from tickets.routing import WORKING_ROLES, RoutingRuleChange, keyword_list
 from tickets.settings_services import account_fingerprint, label_fingerprint
 

@@ -17,9 +17,10 @@ from django.db.models.functions import Coalesce, Lower
 
 from teams.models import Team
 from teams.services import StaleEdit
+from tickets.choices import OPEN_STATUSES, Tier
 from tickets.errors import Invalid
 from tickets.feedback import feedback_rescore
-from tickets.models import OPEN_STATUSES, Account, Label, RoutingRule, Ticket, Tier
+from tickets.models import Account, Label, RoutingRule, Ticket
 
 ACCOUNTS_PER_PAGE = 50
 

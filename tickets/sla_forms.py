@@ -3,7 +3,7 @@
 A target is a whole number with a unit, minutes or hours ("30" minutes,
 "4" hours); stored in minutes. Deliberately no "days": a business day's
 length depends on the team's calendar, so "2 days" would be ambiguous. The
-rules about what may be saved live in :mod:`tickets.sla_policies`, whose
+rules about what may be saved live in :mod:`tickets.sla.policies`, whose
 refusals :meth:`SettingsForm.add_refusal` puts beside the right field.
 """
 
@@ -14,10 +14,11 @@ from typing import Any
 
 from django import forms
 
+from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.errors import Invalid
-from tickets.models import Channel, Kind, Priority, SLAPolicy, Tier
+from tickets.models import SLAPolicy
 from tickets.settings_forms import SettingsForm
-from tickets.sla_policies import AT_RISK_RANGE, PRIORITIES, SLAPolicyChange, validate
+from tickets.sla.policies import AT_RISK_RANGE, PRIORITIES, SLAPolicyChange, validate
 
 MINUTES, HOURS = "min", "h"
 UNITS = [(MINUTES, "min"), (HOURS, "hours")]

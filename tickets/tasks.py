@@ -3,7 +3,8 @@
 from celery import shared_task
 
 from teams.models import Team
-from tickets import csat, services, sla
+from tickets import csat, services
+from tickets.sla import recompute, sweep
 
 
 @shared_task(acks_late=True)
@@ -15,7 +16,7 @@ def renumber_positions(team_id: int, status: str) -> int:
 @shared_task(acks_late=True)
 def sla_sweep() -> dict[str, int]:
     """One SLA sweep: claim breached and at-risk targets, escalate and notify (idempotent: each claim once)."""
-    result = sla.sla_sweep()
+    result = sweep.sla_sweep()
     return {
         "skipped": int(result.skipped),
         "breached": len(result.breached),
@@ -35,7 +36,7 @@ def sla_recompute_team(team_id: int) -> int:
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
         return 0
-    return sla.sla_recompute_team(team=team)
+    return recompute.sla_recompute_team(team=team)
 
 
 @shared_task(acks_late=True)

@@ -6,7 +6,8 @@ import heapq
 from dataclasses import dataclass
 from datetime import datetime
 
-from tickets.models import Comment, EventField, Status, Ticket, TicketEvent
+from tickets.choices import EventField, Status
+from tickets.models import Comment, Ticket, TicketEvent
 
 
 @dataclass(frozen=True)

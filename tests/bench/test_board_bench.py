@@ -21,7 +21,8 @@ from django.urls import reverse
 from teams.models import Membership, Role, User
 from tests.bench.conftest import machine
 from tests.factories import TeamFactory
-from tickets.models import Account, Label, Status, Ticket
+from tickets.choices import Status
+from tickets.models import Account, Label, Ticket
 from tickets.selectors import BoardFilters, board_data
 from tickets.services import POSITION_GAP, board_ensure_for_team
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from tests.bench.conftest import machine
 from tests.factories import TeamFactory
-from tickets import sla
-from tickets.models import Priority, SLAPolicy, SLATarget, Ticket
+from tickets.choices import Priority
+from tickets.models import SLAPolicy, SLATarget, Ticket
 from tickets.services import board_ensure_for_team
+from tickets.sla import engine, recompute, sweep
 
 pytestmark = [
     pytest.mark.bench,
@@ -60,13 +61,13 @@ def _claim_ms(now, runs: int = 3) -> tuple[float, int]:
     The median of ``runs``: the first run also reads the pages into the cache, as the sweep
     every 30 seconds keeps them there.
     """
-    since = now - timedelta(seconds=30) - sla.SWEEP_OVERLAP
+    since = now - timedelta(seconds=30) - engine.SWEEP_OVERLAP
     times, claimed = [], 0
     with connection.cursor() as cursor:
         for _ in range(runs):
             cursor.execute("BEGIN")
             t0 = time.perf_counter()
-            claimed = len(sla._claim("frt_breached_at", "frt_due_at", "", now, since))
+            claimed = len(sweep._claim("frt_breached_at", "frt_due_at", "", now, since))
             times.append((time.perf_counter() - t0) * 1000)
             cursor.execute("ROLLBACK")
     return statistics.median(times), claimed
@@ -105,14 +106,14 @@ def test_sla_sweep_and_recompute_at_scale():
     claim_ms, claimed_n = _claim_ms(now)
     claimed = [None] * claimed_n
     t0 = time.perf_counter()
-    result = sla.sla_sweep(now=now)
+    result = sweep.sla_sweep(now=now)
     sweep_ms = (time.perf_counter() - t0) * 1000
     # The next sweeps claim nothing: 30 s and 60 s later (their windows still reach back to the burst's
     # due time) and 3.5 minutes later (past the overlap).
     idle = []
     for later in (timedelta(seconds=30), timedelta(seconds=60), timedelta(minutes=3, seconds=30)):
         t0 = time.perf_counter()
-        assert sla.sla_sweep(now=now + later).breached == []
+        assert sweep.sla_sweep(now=now + later).breached == []
         idle.append((time.perf_counter() - t0) * 1000)
     assert len(claimed) == len(result.breached) == len(result.escalated) >= TICKETS // 100
 
@@ -129,7 +130,7 @@ def test_sla_sweep_and_recompute_at_scale():
     plain_s = time.perf_counter() - t0
     SLATarget.objects.filter(policy=policy).update(resolution_minutes=4 * 24 * 60)
     t0 = time.perf_counter()
-    changed = sla.sla_recompute_team(team=team, now=now)
+    changed = recompute.sla_recompute_team(team=team, now=now)
     recompute_s = time.perf_counter() - t0
 
     print(f"\nSLA at scale ({machine()}), {TICKETS:,} open tickets, 1 % newly due")

@@ -9,7 +9,8 @@ from playwright.sync_api import Page, expect
 
 from teams.models import Role
 from tests.factories import PASSWORD, make_ticket
-from tickets.models import Column, Status, Ticket
+from tickets.choices import Status
+from tickets.models import Column, Ticket
 from tickets.services import board_ensure_for_team, ticket_move
 
 pytestmark = pytest.mark.browser

@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from teams.models import Role
 from tests.factories import PASSWORD, AccountFactory
 from tickets import feedback as fb
-from tickets.models import FeedbackItem, Kind, Status, Ticket
+from tickets.choices import Kind, Status
+from tickets.models import FeedbackItem, Ticket
 
 pytestmark = pytest.mark.browser
 

@@ -11,9 +11,10 @@ from playwright.sync_api import Page, expect
 
 from teams.models import Role
 from tests.factories import PASSWORD, make_ticket
-from tickets import sla
-from tickets.models import Column, Priority, SLAPolicy, SLATarget, Status, Ticket
+from tickets.choices import Priority, Status
+from tickets.models import Column, SLAPolicy, SLATarget, Ticket
 from tickets.services import board_ensure_for_team
+from tickets.sla import sweep
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +70,7 @@ def test_clocks_turn_amber_then_red_and_the_sweep_escalates_without_a_reload(
     url_before = page.url
 
     # The sweep claims the breach and moves the ticket to Escalated; the board reloads its region by itself.
-    result = sla.sla_sweep()
+    result = sweep.sla_sweep()
     assert urgent.pk in result.breached and urgent.pk in result.escalated
     escalated = Column.objects.get(board=board, status=Status.ESCALATED)
     moved = page.locator(f"#cell-{escalated.pk} #card-{urgent.pk}")

@@ -7,7 +7,8 @@ from playwright.sync_api import Page, expect
 
 from teams.models import Role
 from tests.factories import PASSWORD, LabelFactory, RoutingRuleFactory, make_ticket
-from tickets.models import Label, Priority, RoutingRule
+from tickets.choices import Priority
+from tickets.models import Label, RoutingRule
 
 pytestmark = pytest.mark.browser
 

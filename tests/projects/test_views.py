@@ -8,7 +8,7 @@ from teams.models import Role
 from teams.permissions import Action
 from tests.factories import ProjectFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets.models import Status
+from tickets.choices import Status
 
 pytestmark = pytest.mark.django_db
 

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from tickets.models import Board, Column, Status
+from tickets.choices import Status
+from tickets.models import Board, Column
 from tickets.services import board_ensure_for_team
 
 

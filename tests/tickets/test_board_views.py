@@ -12,7 +12,8 @@ from teams.models import Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets.models import Column, Priority, Status, Ticket, TicketEvent
+from tickets.choices import Priority, Status
+from tickets.models import Column, Ticket, TicketEvent
 from tickets.services import board_ensure_for_project, ticket_move
 
 pytestmark = pytest.mark.django_db

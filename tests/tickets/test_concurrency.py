@@ -9,7 +9,8 @@ import pytest
 from django.db import connection
 
 from tests.factories import make_ticket
-from tickets.models import Column, Status, Ticket
+from tickets.choices import Status
+from tickets.models import Column, Ticket
 from tickets.services import WipLimitReached, board_ensure_for_team, ticket_move
 
 pytestmark = [
@@ -52,8 +53,9 @@ def test_eight_overlapping_sweeps_alert_and_notify_exactly_once(team, make_membe
     from datetime import timedelta
 
     from teams.models import Role
-    from tickets import sla
-    from tickets.models import Notification, Priority, SLAAlert, SLAPolicy, SLATarget
+    from tickets.choices import Priority
+    from tickets.models import Notification, SLAAlert, SLAPolicy, SLATarget
+    from tickets.sla import sweep
 
     board_ensure_for_team(team=team)
     policy = SLAPolicy.objects.create(team=team, name="Tight", business_hours=False, escalate_to_column=False,
@@ -65,16 +67,16 @@ def test_eight_overlapping_sweeps_alert_and_notify_exactly_once(team, make_membe
     later = max(Ticket.objects.values_list("frt_due_at", flat=True)) + timedelta(seconds=1)
     start = threading.Barrier(8)
 
-    def sweep(_: int, start: threading.Barrier = start) -> list[int]:
+    def run_sweep(_: int, start: threading.Barrier = start) -> list[int]:
         try:
             start.wait(timeout=30)
-            return sla.sla_sweep(now=later).breached
+            return sweep.sla_sweep(now=later).breached
         finally:
             connection.close()
 
     for _round in range(3):  # re-delivered sweeps find nothing new
         with ThreadPoolExecutor(max_workers=8) as pool:
-            claimed = [pk for found in pool.map(sweep, range(8)) for pk in found]
+            claimed = [pk for found in pool.map(run_sweep, range(8)) for pk in found]
         if _round == 0:
             assert sorted(claimed) == sorted(t.pk for t in tickets)
         else:
@@ -90,14 +92,14 @@ def test_a_priority_raised_while_a_sweep_runs_is_breached_by_the_next_sweep(team
     from django.db import transaction
 
     from tests.tickets.test_sla_sweep_window import policy, started_ago
-    from tickets import sla
-    from tickets.models import Priority
+    from tickets.choices import Priority
     from tickets.services import ticket_update
+    from tickets.sla import sweep
 
     board_ensure_for_team(team=team)
     policy(team, {Priority.LOW: (240, 2880), Priority.URGENT: (60, 480)})
     ticket = started_ago(make_ticket(team, priority=Priority.LOW), timedelta(hours=2))
-    assert sla.sla_sweep().breached == []
+    assert sweep.sla_sweep().breached == []
     written, swept = threading.Event(), threading.Event()
 
     def raise_priority() -> None:
@@ -113,7 +115,7 @@ def test_a_priority_raised_while_a_sweep_runs_is_breached_by_the_next_sweep(team
     with ThreadPoolExecutor(max_workers=1) as pool:
         editing = pool.submit(raise_priority)
         assert written.wait(timeout=30)
-        assert sla.sla_sweep().breached == [], "the raise is not committed yet"
+        assert sweep.sla_sweep().breached == [], "the raise is not committed yet"
         swept.set()
         editing.result(timeout=30)
-    assert sla.sla_sweep().breached == [ticket.pk]
+    assert sweep.sla_sweep().breached == [ticket.pk]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from teams.models import Role
 from tests.factories import make_ticket
 from tickets import csat, feedback
-from tickets.models import CsatSurvey, FeedbackItem, FeedbackSettings, Kind, Status, SurveyStatus, Ticket
+from tickets.choices import Kind, Status
+from tickets.models import CsatSurvey, FeedbackItem, FeedbackSettings, SurveyStatus, Ticket
 from tickets.services import ticket_update
 
 pytestmark = pytest.mark.django_db

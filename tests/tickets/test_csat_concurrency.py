@@ -15,7 +15,8 @@ from django.urls import reverse
 from teams.models import Role
 from tests.tickets.test_csat import LINK, due, resolved
 from tickets import csat
-from tickets.models import CsatSurvey, Kind, SurveyStatus, Ticket
+from tickets.choices import Kind
+from tickets.models import CsatSurvey, SurveyStatus, Ticket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

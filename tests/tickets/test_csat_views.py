@@ -15,7 +15,8 @@ from teams.models import Role
 from tests.factories import make_ticket
 from tests.tickets.test_csat import LINK, resolved, send_one, sweep
 from tickets import csat
-from tickets.models import CsatSurvey, Kind, SurveyStatus, Ticket
+from tickets.choices import Kind
+from tickets.models import CsatSurvey, SurveyStatus, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -8,6 +8,7 @@ from teams.models import Role
 from teams.services import StaleEdit
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tickets import feedback as fb
+from tickets.choices import Kind, Status
 from tickets.errors import Invalid
 from tickets.models import (
     CsatSurvey,
@@ -16,8 +17,6 @@ from tickets.models import (
     FeedbackSettings,
     FeedbackSource,
     FeedbackStatus,
-    Kind,
-    Status,
     SurveyStatus,
     Ticket,
 )

@@ -10,8 +10,9 @@ from django.db import connection
 
 from teams.services import StaleEdit
 from tickets import feedback as fb
+from tickets.choices import Kind
 from tickets.errors import Invalid
-from tickets.models import FeedbackItem, Kind, Ticket
+from tickets.models import FeedbackItem, Ticket
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -16,15 +16,8 @@ from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
 from tickets import feedback as fb
-from tickets.models import (
-    FeedbackChannel,
-    FeedbackItem,
-    FeedbackSettings,
-    FeedbackSource,
-    FeedbackStatus,
-    Kind,
-    Ticket,
-)
+from tickets.choices import Kind
+from tickets.models import FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackSource, FeedbackStatus, Ticket
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ import pytest
 from teams.models import Membership, Role
 from teams.services import StaleEdit
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, RoutingRuleFactory, make_ticket
+from tickets.choices import Priority, Status, Tier
 from tickets.errors import Invalid
-from tickets.models import Priority, RoutingRule, Status, Ticket, Tier
+from tickets.models import RoutingRule, Ticket
 from tickets.routing import (
     NO_ACTION,
     RoutingRuleChange,

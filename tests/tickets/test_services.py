@@ -7,7 +7,8 @@ import pytest
 from teams.models import Role
 from teams.services import StaleEdit
 from tests.factories import LabelFactory, make_ticket
-from tickets.models import Comment, EventField, Priority, Status, Ticket, TicketEvent
+from tickets.choices import EventField, Priority, Status
+from tickets.models import Comment, Ticket, TicketEvent
 from tickets.services import (
     POSITION_GAP,
     WipLimitReached,

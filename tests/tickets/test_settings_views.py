@@ -13,7 +13,8 @@ from teams.models import Membership, Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, RoutingRuleFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets.models import Account, Label, Priority, RoutingRule, Status
+from tickets.choices import Priority, Status
+from tickets.models import Account, Label, RoutingRule
 from tickets.routing import NO_ACTION
 from tickets.settings_services import account_fingerprint, label_fingerprint
 

@@ -11,20 +11,10 @@ from django.core.management import call_command
 
 from teams.models import Role, WorkingHours
 from tests.factories import make_ticket
-from tickets import sla
-from tickets.models import (
-    Column,
-    EventField,
-    Notification,
-    Priority,
-    SLAAlert,
-    SLAPolicy,
-    SLATarget,
-    Status,
-    Ticket,
-    TicketEvent,
-)
+from tickets.choices import EventField, Priority, Status
+from tickets.models import Column, Notification, SLAAlert, SLAPolicy, SLATarget, Ticket, TicketEvent
 from tickets.services import board_ensure_for_team, comment_add, ticket_move, ticket_update
+from tickets.sla import engine, recompute, sweep
 
 pytestmark = pytest.mark.django_db
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -63,8 +53,8 @@ def test_due_times_count_business_hours_only(office_hours):
     ticket = make_ticket(office_hours)  # saved; now recompute its clock for a chosen start
     ticket.sla_started_at = berlin(2026, 11, 20, 16, 0)  # Friday 16:00
     ticket.sla_pauses, ticket.sla_paused_since = [], None
-    team_sla = sla.TeamSLA.load(office_hours)
-    sla.refresh(ticket, team_sla, now=berlin(2026, 11, 20, 16, 0))
+    team_sla = engine.TeamSLA.load(office_hours)
+    engine.refresh(ticket, team_sla, now=berlin(2026, 11, 20, 16, 0))
     assert ticket.frt_due_at == berlin(2026, 11, 23, 10, 0)  # 1 h on Friday + 1 h on Monday
     assert ticket.frt_warn_at == berlin(2026, 11, 23, 9, 36)  # 80 % of 2 h = 96 min
     assert ticket.res_due_at == berlin(2026, 11, 23, 16, 0)  # 8 h: 1 h Friday + 7 h Monday
@@ -127,9 +117,9 @@ def test_elapsed_time_skips_pauses_and_resolved_periods(office_hours):
         [berlin(2026, 11, 16, 10, 0).isoformat(), berlin(2026, 11, 16, 12, 0).isoformat(), "paused"],
         [berlin(2026, 11, 16, 15, 0).isoformat(), berlin(2026, 11, 17, 11, 0).isoformat(), "resolved"],
     ]
-    calendar = sla.TeamSLA.load(office_hours).calendar
+    calendar = engine.TeamSLA.load(office_hours).calendar
     # Monday 9-10 and 12-15 (4 h), Tuesday 11-12 (1 h)
-    assert sla.elapsed_seconds(ticket, calendar, berlin(2026, 11, 17, 12, 0)) == 5 * 3600
+    assert engine.elapsed_seconds(ticket, calendar, berlin(2026, 11, 17, 12, 0)) == 5 * 3600
 
 
 def test_reopening_resumes_resolution_in_a_new_cycle(team):
@@ -166,7 +156,7 @@ def test_ticket_answered_a_second_before_due_is_not_breached(team, make_member):
     Ticket.objects.filter(pk=ticket.pk).update(first_response_at=due - timedelta(seconds=1), frt_due_at=None,
                                                frt_warn_at=None)  # fmt: skip
     del agent
-    result = sla.sla_sweep(now=due + timedelta(seconds=1))
+    result = sweep.sla_sweep(now=due + timedelta(seconds=1))
     assert ticket.pk not in result.breached
     assert fresh(ticket).frt_breached_at is None
     assert not SLAAlert.objects.filter(ticket=ticket, target="first_response", kind="breached").exists()
@@ -177,7 +167,7 @@ def test_paused_ticket_never_breaches_while_paused(team):
     make_policy(team, business_hours=False, frt=1, res=2)
     ticket = make_ticket(team)
     ticket_move(ticket=ticket, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
-    result = sla.sla_sweep(now=fresh(ticket).created_at + timedelta(days=30))
+    result = sweep.sla_sweep(now=fresh(ticket).created_at + timedelta(days=30))
     assert result.breached == [] and result.at_risk == []
     assert fresh(ticket).frt_breached_at is None and fresh(ticket).res_breached_at is None
 
@@ -197,7 +187,7 @@ def test_sweep_claims_once_escalates_over_wip_and_notifies(team, make_member):
     ticket = make_ticket(team, title="Printer on fire", assignee=agent, priority=Priority.NORMAL)
     later = fresh(ticket).frt_due_at + timedelta(seconds=1)
 
-    first = sla.sla_sweep(now=later)
+    first = sweep.sla_sweep(now=later)
     assert ticket.pk in first.breached and ticket.pk in first.escalated
     moved = fresh(ticket)
     assert moved.status == Status.ESCALATED and moved.priority == Priority.HIGH
@@ -211,7 +201,7 @@ def test_sweep_claims_once_escalates_over_wip_and_notifies(team, make_member):
     ]  # fmt: skip
     del lead
 
-    again = sla.sla_sweep(now=later + timedelta(seconds=30))
+    again = sweep.sla_sweep(now=later + timedelta(seconds=30))
     assert ticket.pk not in again.breached and again.escalated == []
     assert SLAAlert.objects.filter(ticket=ticket, target="first_response", kind="breached").count() == 1
     assert Notification.objects.filter(ticket=ticket, alert__target="first_response",
@@ -232,7 +222,7 @@ def test_a_burst_of_breaches_escalates_in_a_constant_number_of_statements(team, 
     later = max(fresh(t).frt_due_at for t in tickets) + timedelta(seconds=1)
 
     with django_assert_max_num_queries(22):
-        result = sla.sla_sweep(now=later)
+        result = sweep.sla_sweep(now=later)
 
     # The card already in Escalated breached too: it stays where it is and only its priority rises.
     assert sorted(result.escalated) == sorted([already.pk, *(t.pk for t in tickets)])
@@ -253,10 +243,10 @@ def test_at_risk_warning_comes_before_the_breach(team):
     ticket = make_ticket(team)
     warn = fresh(ticket).frt_warn_at
     assert warn == fresh(ticket).sla_started_at + timedelta(minutes=50)
-    result = sla.sla_sweep(now=warn + timedelta(seconds=1))
+    result = sweep.sla_sweep(now=warn + timedelta(seconds=1))
     assert ticket.pk in result.at_risk and ticket.pk not in result.breached
     assert fresh(ticket).frt_warned_at is not None
-    assert sla.sla_sweep(now=warn + timedelta(seconds=2)).at_risk == []
+    assert sweep.sla_sweep(now=warn + timedelta(seconds=2)).at_risk == []
 
 
 def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_num_queries):
@@ -267,7 +257,7 @@ def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_n
     ticket_move(ticket=done, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
     SLATarget.objects.filter(policy=policy).update(resolution_minutes=1200)
     with django_assert_max_num_queries(16):
-        changed = sla.sla_recompute_team(team=team)
+        changed = recompute.sla_recompute_team(team=team)
     assert changed == 5
     for t in open_tickets:
         f = fresh(t)
@@ -309,13 +299,13 @@ def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
         tickets.append(ticket)
     SLATarget.objects.update(first_response_minutes=90, resolution_minutes=600)  # a policy change
 
-    assert sla.sla_recompute_team(team=office_hours) == len(shapes)
+    assert recompute.sla_recompute_team(team=office_hours) == len(shapes)
 
-    team_sla = sla.TeamSLA.load(office_hours)
+    team_sla = engine.TeamSLA.load(office_hours)
     for ticket in tickets:
         stored = fresh(ticket)
         expected = fresh(ticket)
-        sla.refresh(expected, team_sla, now=friday)
+        engine.refresh(expected, team_sla, now=friday)
         got = (stored.frt_due_at, stored.frt_warn_at, stored.res_due_at, stored.res_warn_at)
         assert got == (expected.frt_due_at, expected.frt_warn_at, expected.res_due_at, expected.res_warn_at)
     first, stopped, paused, answered, _ = (fresh(t) for t in tickets)
@@ -333,7 +323,7 @@ def test_bulk_recompute_keeps_edits_and_replies_made_while_it_runs(team, make_me
     agent = make_member(team, Role.AGENT)
     edited, answered, untouched = make_ticket(team), make_ticket(team), make_ticket(team)
     SLATarget.objects.update(resolution_minutes=1200)  # a policy change to recompute
-    compute = sla.clock_times
+    compute = engine.clock_times
 
     def edits_arrive_meanwhile(*args, **kwargs):
         if not getattr(edits_arrive_meanwhile, "done", False):
@@ -345,9 +335,9 @@ def test_bulk_recompute_keeps_edits_and_replies_made_while_it_runs(team, make_me
             comment_add(ticket=answered, by=agent, body="On it.", is_public=True)
         return compute(*args, **kwargs)
 
-    monkeypatch.setattr(sla, "clock_times", edits_arrive_meanwhile)
+    monkeypatch.setattr(recompute, "clock_times", edits_arrive_meanwhile)
     before = fresh(edited)
-    sla.sla_recompute_team(team=team)
+    recompute.sla_recompute_team(team=team)
 
     after = fresh(edited)
     assert after.status == Status.WAITING and after.version == before.version + 1
@@ -367,6 +357,6 @@ def test_sla_sweep_command_reports_what_it_claimed(team, capsys):
     ticket = make_ticket(team)
     due = ticket.created_at - timedelta(minutes=5)
     Ticket.objects.filter(pk=ticket.pk).update(frt_due_at=due)
-    sla.sweep_from(due)  # what every writer of a past due time does
+    engine.sweep_from(due)  # what every writer of a past due time does
     call_command("sla_sweep")
     assert "1 breached" in capsys.readouterr().out

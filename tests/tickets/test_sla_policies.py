@@ -14,10 +14,11 @@ from teams.models import Role
 from teams.permissions import Action
 from tests.factories import TeamFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets import sla_policies
-from tickets.models import Priority, SLAPolicy, SLATarget, Ticket, Tier
+from tickets.choices import Priority, Tier
+from tickets.models import SLAPolicy, SLATarget, Ticket
 from tickets.services import board_ensure_for_team
-from tickets.sla_policies import (
+from tickets.sla import policies as sla_policies
+from tickets.sla.policies import (
     AT_RISK_RANGE,
     NO_TARGET,
     TOO_LONG,

@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from teams.models import Role
 from tests.factories import make_ticket
-from tickets import sla
-from tickets.models import Notification, Priority, SLAAlert, SLAPolicy, SLATarget, Ticket
+from tickets.choices import Priority
+from tickets.models import Notification, SLAAlert, SLAPolicy, SLATarget, Ticket
 from tickets.services import board_ensure_for_team
+from tickets.sla import sweep
 
 # Real commits: notification mail leaves after the sweep commits.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -56,7 +57,7 @@ def test_a_breach_notifies_the_assignee_and_the_leads_once_in_the_app_and_by_ema
     due = ticket.frt_due_at
     assert due == ticket.sla_started_at + timedelta(hours=1)
 
-    result = sla.sla_sweep(now=due + timedelta(seconds=1))
+    result = sweep.sla_sweep(now=due + timedelta(seconds=1))
     assert result.breached == [ticket.pk]
     assert notified(ticket, kind="breached", target="first_response") == ["agent", "lead", "lead2"]
     assert mailed("Printer on fire") == ["agent@example.com", "lead2@example.com", "lead@example.com"]
@@ -68,8 +69,8 @@ def test_a_breach_notifies_the_assignee_and_the_leads_once_in_the_app_and_by_ema
 
     # A second sweep, and a re-delivered one at the same instant, add nothing.
     before = len(mail.outbox)
-    assert sla.sla_sweep(now=due + timedelta(seconds=1)).notified == 0
-    assert sla.sla_sweep(now=due + timedelta(minutes=5)).notified == 0
+    assert sweep.sla_sweep(now=due + timedelta(seconds=1)).notified == 0
+    assert sweep.sla_sweep(now=due + timedelta(minutes=5)).notified == 0
     assert Notification.objects.filter(ticket=ticket).count() == 3 and len(mail.outbox) == before
 
 
@@ -79,14 +80,14 @@ def test_at_risk_warnings_notify_too_and_the_breach_after_them(team, people):
     warn = ticket.frt_warn_at
     assert warn == ticket.sla_started_at + timedelta(minutes=30)
 
-    first = sla.sla_sweep(now=warn + timedelta(seconds=1))
+    first = sweep.sla_sweep(now=warn + timedelta(seconds=1))
     assert first.at_risk == [ticket.pk] and first.breached == []
     assert notified(ticket, kind="at_risk") == ["agent", "lead", "lead2"]
     assert "is at risk" in Notification.objects.get(ticket=ticket, user=people["agent"]).message
     assert mailed("Slow export") == ["agent@example.com", "lead2@example.com", "lead@example.com"]
 
-    assert sla.sla_sweep(now=warn + timedelta(minutes=1)).notified == 0
-    sla.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
+    assert sweep.sla_sweep(now=warn + timedelta(minutes=1)).notified == 0
+    sweep.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
     assert notified(ticket, kind="breached") == ["agent", "lead", "lead2"]
     assert Notification.objects.filter(ticket=ticket).count() == 6 and len(mailed("Slow export")) == 6
 
@@ -94,7 +95,7 @@ def test_at_risk_warnings_notify_too_and_the_breach_after_them(team, people):
 def test_a_policy_that_does_not_notify_notifies_no_one(team, people):
     make_policy(team, frt=60, res=120, notify=False)
     ticket = make_ticket(team, title="Quiet one", assignee=people["agent"])
-    result = sla.sla_sweep(now=ticket.res_due_at + timedelta(seconds=1))
+    result = sweep.sla_sweep(now=ticket.res_due_at + timedelta(seconds=1))
     assert sorted(result.breached) == [ticket.pk, ticket.pk]  # both targets
     assert SLAAlert.objects.filter(ticket=ticket, kind="breached").count() == 2, "the breach is still recorded"
     assert not Notification.objects.exists() and mail.outbox == []
@@ -103,7 +104,7 @@ def test_a_policy_that_does_not_notify_notifies_no_one(team, people):
 def test_the_assignee_who_is_also_a_lead_hears_once_and_managers_and_viewers_not_at_all(team, people):
     make_policy(team, frt=60, res=240)
     ticket = make_ticket(team, title="Lead's own", assignee=people["lead"])
-    sla.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
+    sweep.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
     assert notified(ticket) == ["lead", "lead2"]
     assert mailed("Lead's own") == ["lead2@example.com", "lead@example.com"]
 
@@ -113,7 +114,7 @@ def test_an_unassigned_ticket_notifies_the_leads_and_people_without_email_only_i
     people["lead2"].save()
     make_policy(team, frt=60, res=240)
     ticket = make_ticket(team, title="Nobody's")
-    sla.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
+    sweep.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
     assert notified(ticket) == ["lead", "lead2"]
     assert mailed("Nobody's") == ["lead@example.com"]
 
@@ -121,7 +122,7 @@ def test_an_unassigned_ticket_notifies_the_leads_and_people_without_email_only_i
 def test_two_targets_breached_in_one_sweep_make_two_notifications_each(team, people):
     make_policy(team, frt=60, res=120, escalate_to_column=False, raise_priority=False)
     ticket = make_ticket(team, title="Forgotten", assignee=people["agent"])
-    sla.sla_sweep(now=ticket.res_due_at + timedelta(seconds=1))
+    sweep.sla_sweep(now=ticket.res_due_at + timedelta(seconds=1))
     assert notified(ticket, target="first_response") == ["agent", "lead", "lead2"]
     assert notified(ticket, target="resolution") == ["agent", "lead", "lead2"]
     assert len(mailed("Forgotten")) == 6
@@ -130,7 +131,7 @@ def test_two_targets_breached_in_one_sweep_make_two_notifications_each(team, peo
 def test_the_lead_finds_the_breach_on_the_notifications_page_and_the_bell(team, people, login):
     make_policy(team, frt=60, res=240)
     ticket = make_ticket(team, title="Printer on fire", assignee=people["agent"])
-    sla.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
+    sweep.sla_sweep(now=ticket.frt_due_at + timedelta(seconds=1))
     client = login(people["lead"])
     html = client.get(reverse("notifications:list")).content.decode()
     assert "Printer on fire" in html and f'href="/t/{team.slug}/tickets/{ticket.number}/"' in html

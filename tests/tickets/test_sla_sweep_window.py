@@ -15,9 +15,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from tests.factories import make_ticket
-from tickets import sla
-from tickets.models import Priority, SLAAlert, SLAPolicy, SLATarget, Ticket
+from tickets.choices import Priority
+from tickets.models import SLAAlert, SLAPolicy, SLATarget, Ticket
 from tickets.services import board_ensure_for_team, ticket_update
+from tickets.sla import engine, recompute, sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -37,7 +38,7 @@ def started_ago(ticket: Ticket, delta: timedelta) -> Ticket:
     """The ticket as if it had come in ``delta`` ago: its whole clock moves back, as a writer would leave it."""
     Ticket.objects.filter(pk=ticket.pk).update(**{name: F(name) - delta for name in CLOCK})
     moved = Ticket.objects.get(pk=ticket.pk)
-    sla.sweep_from(min(t for t in (moved.frt_due_at, moved.frt_warn_at, moved.res_due_at, moved.res_warn_at) if t))
+    engine.sweep_from(min(t for t in (moved.frt_due_at, moved.frt_warn_at, moved.res_due_at, moved.res_warn_at) if t))
     return moved
 
 
@@ -53,26 +54,26 @@ def board(team):
 def test_priority_raised_past_its_target_is_breached_at_the_next_sweep(team, board):
     policy(team, {Priority.LOW: (240, 2880), Priority.URGENT: (60, 480)})
     ticket = started_ago(make_ticket(team, priority=Priority.LOW), timedelta(hours=2))
-    assert sla.sla_sweep().breached == [], "two hours into a four-hour target"
+    assert sweep.sla_sweep().breached == [], "two hours into a four-hour target"
 
     raised = ticket_update(ticket=ticket, by=None, expected_version=ticket.version,
                            changes={"priority": Priority.URGENT})  # fmt: skip
     assert raised.frt_due_at < timezone.now() - timedelta(minutes=30), "the new target passed an hour ago"
 
-    assert sla.sla_sweep().breached == [ticket.pk]
+    assert sweep.sla_sweep().breached == [ticket.pk]
     assert breaches(ticket) == {"first_response"}
 
 
 def test_tightened_policy_breaches_at_the_next_sweep_after_its_recompute(team, board):
     standard = policy(team, dict.fromkeys(Priority, (240, 2880)))
     ticket = started_ago(make_ticket(team), timedelta(hours=2))
-    assert sla.sla_sweep().breached == []
+    assert sweep.sla_sweep().breached == []
 
     SLATarget.objects.filter(policy=standard).update(first_response_minutes=60)
-    sla.sla_recompute_team(team=team)
+    recompute.sla_recompute_team(team=team)
     assert Ticket.objects.get(pk=ticket.pk).frt_due_at < timezone.now() - timedelta(minutes=30)
 
-    assert sla.sla_sweep().breached == [ticket.pk]
+    assert sweep.sla_sweep().breached == [ticket.pk]
 
 
 def test_priority_raised_by_a_breach_breaches_the_other_target_at_the_next_sweep(team, board):
@@ -80,13 +81,13 @@ def test_priority_raised_by_a_breach_breaches_the_other_target_at_the_next_sweep
     policy(team, {Priority.LOW: (60, 600), Priority.NORMAL: (30, 120)}, raise_priority=True)
     ticket = started_ago(make_ticket(team, priority=Priority.LOW), timedelta(hours=3))
 
-    first = sla.sla_sweep()
+    first = sweep.sla_sweep()
     assert first.breached == [ticket.pk] and breaches(ticket) == {"first_response"}
     raised = Ticket.objects.get(pk=ticket.pk)
     assert raised.priority == Priority.NORMAL
     assert raised.res_due_at < timezone.now() - timedelta(minutes=30), "at Normal, resolution was due an hour ago"
 
-    assert sla.sla_sweep().breached == [ticket.pk]
+    assert sweep.sla_sweep().breached == [ticket.pk]
     assert breaches(ticket) == {"first_response", "resolution"}
 
 
@@ -94,9 +95,9 @@ def test_a_sweep_leaves_no_breach_behind_when_nothing_moved(team, board):
     """The windows of consecutive sweeps overlap: a target due between two sweeps is claimed once."""
     policy(team, dict.fromkeys(Priority, (60, 600)))
     ticket = started_ago(make_ticket(team), timedelta(minutes=59, seconds=50))
-    assert sla.sla_sweep().breached == []
-    assert sla.sla_sweep(now=timezone.now() + timedelta(seconds=20)).breached == [ticket.pk]
-    assert sla.sla_sweep(now=timezone.now() + timedelta(seconds=40)).breached == []
+    assert sweep.sla_sweep().breached == []
+    assert sweep.sla_sweep(now=timezone.now() + timedelta(seconds=20)).breached == [ticket.pk]
+    assert sweep.sla_sweep(now=timezone.now() + timedelta(seconds=40)).breached == []
     assert breaches(ticket) == {"first_response"}
 
 
@@ -115,7 +116,7 @@ def test_claiming_breaches_rewrites_no_index_entry(team, board):
             return cursor.fetchone()
 
     before = updates()
-    assert sorted(sla.sla_sweep().breached) == sorted(t.pk for t in late)
+    assert sorted(sweep.sla_sweep().breached) == sorted(t.pk for t in late)
     after = updates()
     assert after[0] - before[0] == len(late), "one update per claimed breach"
     assert after[1] - before[1] == len(late), "every claim was heap-only"

@@ -13,11 +13,12 @@ from django.utils import timezone
 
 from teams.models import Role, WorkingHours
 from tests.factories import make_ticket
-from tickets import sla
-from tickets.clocks import ago_label, hours_minutes, left_label
-from tickets.models import Column, Priority, SLAPolicy, SLATarget, Status, Ticket
+from tickets.choices import Priority, Status
+from tickets.models import Column, SLAPolicy, SLATarget, Ticket
 from tickets.selectors import BoardFilters, board_data
 from tickets.services import board_ensure_for_project, comment_add, ticket_move
+from tickets.sla import engine, recompute, sweep
+from tickets.sla.display import ago_label, hours_minutes, left_label
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -175,7 +176,7 @@ def test_a_ticket_the_sla_escalated_into_a_full_column_says_so(team, board, agen
     by_hand = make_ticket(team, title="Escalated by hand")
     ticket_move(ticket=by_hand, by=agent, column=escalated)
     late = set_clock(make_ticket(team, title="Nobody answered"), frt_due_at=timezone.now() - timedelta(seconds=1))
-    result = sla.sla_sweep()
+    result = sweep.sla_sweep()
     assert late.pk in result.escalated
 
     html = login(agent).get(board_url(team)).content.decode()
@@ -201,7 +202,7 @@ def test_cards_loaded_by_show_more_also_say_the_sla_broke_the_limit(team, board,
     make_policy(team, business_hours=False, frt=30, res=600, escalate_to_column=True, raise_priority=False)
     late = [make_ticket(team, title=f"Unanswered {i}") for i in range(52)]
     Ticket.objects.filter(pk__in=[t.pk for t in late]).update(frt_due_at=timezone.now() - timedelta(seconds=1))
-    assert len(sla.sla_sweep().escalated) == 52
+    assert len(sweep.sla_sweep().escalated) == 52
 
     client = login(agent)
     first_page = client.get(board_url(team)).content.decode()
@@ -390,7 +391,7 @@ def test_board_settings_set_which_columns_stop_the_clock_and_recompute_once(
     delay.assert_called_once_with(team.pk)
     escalated.refresh_from_db()
     assert escalated.pauses_sla is True
-    assert sla.TeamSLA.load(team).paused_statuses == {Status.WAITING, Status.ESCALATED}
+    assert engine.TeamSLA.load(team).paused_statuses == {Status.WAITING, Status.ESCALATED}
 
     board.refresh_from_db()
     with (
@@ -419,7 +420,7 @@ def test_a_new_pause_applies_from_the_next_status_change(team, board, make_membe
     inside = make_ticket(team, title="Already escalated")
     ticket_move(ticket=inside, by=None, column=escalated)
     Column.objects.filter(pk=escalated.pk).update(pauses_sla=True)
-    sla.sla_recompute_team(team=team)
+    recompute.sla_recompute_team(team=team)
     assert Ticket.objects.get(pk=inside.pk).sla_paused_since is None, "tickets already there keep their clock"
     later = make_ticket(team, title="Escalated afterwards")
     ticket_move(ticket=later, by=None, column=escalated)
@@ -494,7 +495,7 @@ def test_sla_timeline_of_a_reopened_ticket_with_two_cycles(team, board, agent, l
     move_at(10, Status.WAITING)
     move_at(20, Status.IN_PROGRESS)
     assert Ticket.objects.get(pk=ticket.pk).frt_due_at == start + timedelta(minutes=40)
-    sla.sla_sweep(now=start + timedelta(minutes=45))
+    sweep.sla_sweep(now=start + timedelta(minutes=45))
     move_at(60, Status.RESOLVED)
     move_at(120, Status.IN_PROGRESS)
     move_at(150, Status.RESOLVED)
@@ -552,7 +553,7 @@ def test_ticket_page_queries_stay_constant_with_sla_history(team, board, agent, 
     for _ in range(4):
         ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), by=agent, column=columns[Status.WAITING])
         ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), by=agent, column=columns[Status.IN_PROGRESS])
-    sla.sla_sweep(now=timezone.now() + timedelta(days=30))
+    sweep.sla_sweep(now=timezone.now() + timedelta(days=30))
     with django_assert_num_queries(without_sla + 4):
         html = client.get(detail_url(team, ticket)).content.decode()
     assert html.count('class="sla-entry ') >= 10

@@ -10,7 +10,8 @@ from django.urls import reverse
 
 from teams.models import Role
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
-from tickets.models import Channel, Column, Kind, Priority, Status, Ticket, TicketEvent
+from tickets.choices import Channel, Kind, Priority, Status
+from tickets.models import Column, Ticket, TicketEvent
 from tickets.services import ticket_update
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,8 @@ from teams.models import Membership, Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, TeamFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets.models import Column, Comment, EventField, Priority, RoutingRule, Status, Ticket, TicketEvent
+from tickets.choices import EventField, Priority, Status
+from tickets.models import Column, Comment, RoutingRule, Ticket, TicketEvent
 from tickets.services import comment_add, ticket_update
 
 pytestmark = pytest.mark.django_db

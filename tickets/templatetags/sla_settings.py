@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import template
 
 from tickets.models import SLAPolicy
-from tickets.sla_policies import PolicySentence, describe
+from tickets.sla.policies import PolicySentence, describe
 
 register = template.Library()
 

@@ -10,7 +10,7 @@ from django import template
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
 
-from tickets.clocks import TARGET_NAMES, CardClock, ago_label, hours_minutes, left_label
+from tickets.sla.display import TARGET_NAMES, CardClock, ago_label, hours_minutes, left_label
 
 register = template.Library()
 

@@ -45,14 +45,7 @@ from tickets.feedback_forms import (
     TagsForm,
 )
 from tickets.forms import MAX_ID
-from tickets.models import (
-    Account,
-    FeedbackChannel,
-    FeedbackItem,
-    FeedbackSettings,
-    FeedbackSource,
-    Label,
-)
+from tickets.models import Account, FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackSource, Label
 
 LIST = "tickets/feedback/list.html"
 DETAIL = "tickets/feedback/detail.html"

@@ -3,7 +3,7 @@
 The editor works like the routing rules': an HTMX request gets the region
 that changed (the list, one policy, its inline form, the new-policy panel); a
 plain form post goes back to the page. Every successful change recomputes the
-team's open tickets in the background (see :mod:`tickets.sla_policies`).
+team's open tickets in the background (see :mod:`tickets.sla.policies`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from teams.models import Team
 from teams.permissions import Action, can
 from teams.services import StaleEdit
 from teams.views import team_view
-from tickets import sla_policies
 from tickets.errors import Invalid
 from tickets.settings_forms import RuleActiveForm, RuleMoveForm
+from tickets.sla import policies as sla_policies
 from tickets.sla_forms import SLAPolicyForm
 from tickets.views.settings import STALE, _keep_input_after_stale, _region
 

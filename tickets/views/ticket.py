@@ -27,10 +27,10 @@ from teams.permissions import Action
 from teams.services import RuleBroken, StaleEdit
 from teams.views import team_view
 from tickets import notifications, services
-from tickets.clocks import ticket_sla
 from tickets.forms import BulkEditForm, CommentForm, TeamOptions, TicketFilterForm, TicketForm
 from tickets.models import Ticket
 from tickets.services import BulkResult, WipLimitReached
+from tickets.sla.display import ticket_sla
 from tickets.timeline import ticket_timeline
 
 LIST = "tickets/ticket_list.html"

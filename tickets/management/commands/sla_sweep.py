@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from tickets.sla import sla_sweep
+from tickets.sla.sweep import sla_sweep
 
 
 class Command(BaseCommand):

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Case, CharField, DateTimeField, OuterRef, Q, Subquery, Value, When
 
-from tickets.models import EventField, SLAAlert, SLAAlertKind, SLATarget, SLATargetKind, Status, Ticket, TicketEvent
-from tickets.sla import PAUSED, RESOLVED, TeamSLA, elapsed_seconds, pauses_of
+from tickets.choices import EventField, SLAAlertKind, SLATargetKind, Status
+from tickets.models import SLAAlert, SLATarget, Ticket, TicketEvent
+from tickets.sla.engine import PAUSED, RESOLVED, TeamSLA, elapsed_seconds, pauses_of
 
 if TYPE_CHECKING:
     from teams.calendar import BusinessCalendar

@@ -28,8 +28,9 @@ from django.db.models import Max, Prefetch, QuerySet
 
 from teams.models import Team
 from teams.services import StaleEdit
+from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.errors import Invalid
-from tickets.models import Channel, Kind, Priority, SLAPolicy, SLATarget, Tier
+from tickets.models import SLAPolicy, SLATarget
 from tickets.tasks import sla_recompute_team
 
 # Most-urgent first: the order of the targets table and of the form.

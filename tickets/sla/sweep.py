@@ -1,0 +1,278 @@
+"""The SLA sweep: claim newly breached and at-risk targets, escalate and notify, exactly once per target."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.db.models import Field, Max
+from django.utils import timezone
+
+from teams.models import Membership, Role
+from tickets.choices import EventField, Priority, SLAAlertKind, SLATargetKind, Status
+from tickets.models import (
+    Notification,
+    SLAAlert,
+    SLASweepMark,
+    Ticket,
+    TicketEvent,
+)
+from tickets.sla.engine import SLA_FIELDS, SWEEP_OVERLAP, TeamSLA, on_status_change, refresh, sweep_from
+
+logger = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock key of the sweep ("SLA" in ASCII).
+SWEEP_LOCK_KEY = 0x534C41
+
+# --- The sweep --------------------------------------------------------------------------------
+
+
+@dataclass
+class SweepResult:
+    skipped: bool = False
+    breached: list[int] = field(default_factory=list)
+    at_risk: list[int] = field(default_factory=list)
+    escalated: list[int] = field(default_factory=list)
+    notified: int = 0
+
+
+CLAIMS = (
+    # (target, kind, field set to now, due field, extra condition)
+    (SLATargetKind.FIRST_RESPONSE, SLAAlertKind.BREACHED, "frt_breached_at", "frt_due_at", ""),
+    (SLATargetKind.RESOLUTION, SLAAlertKind.BREACHED, "res_breached_at", "res_due_at", ""),
+    (SLATargetKind.FIRST_RESPONSE, SLAAlertKind.AT_RISK, "frt_warned_at", "frt_warn_at", "AND frt_breached_at IS NULL"),
+    (SLATargetKind.RESOLUTION, SLAAlertKind.AT_RISK, "res_warned_at", "res_warn_at", "AND res_breached_at IS NULL"),
+)
+
+
+def _claim(stamp: str, due: str, extra: str, now: datetime, since: datetime | None) -> list[tuple[int, datetime]]:
+    """Stamp ``stamp`` on every ticket whose ``due`` fell between ``since`` (None: ever) and ``now``."""
+    table = Ticket._meta.db_table
+    window = f"AND {due} >= %s" if since is not None else ""
+    sql = (
+        f"UPDATE {table} SET {stamp} = %s "  # noqa: S608 - column names are constants above
+        f"WHERE {due} <= %s {window} AND {stamp} IS NULL {extra} RETURNING id, {due}"
+    )
+    params = [now, now] if since is None else [now, now, since]
+    with connection.cursor() as cursor:
+        # As the ORM writes them: SQLite compares timestamps as text.
+        cursor.execute(sql, [connection.ops.adapt_datetimefield_value(p) for p in params])
+        return [(pk, _aware(due_at)) for pk, due_at in cursor.fetchall()]
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A timestamp read with raw SQL (SQLite returns text, and naive UTC)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _take_marks() -> datetime | None:
+    """Delete the sweep marks; the earliest is where this sweep's claims start (None: no mark, from the start).
+
+    One ``DELETE … RETURNING``: a mark committed after it began stays for the next sweep.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {SLASweepMark._meta.db_table} RETURNING after")  # noqa: S608 - model's table
+        return min((_aware(after) for (after,) in cursor.fetchall()), default=None)
+
+
+def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepResult:
+    """Claim newly breached and at-risk targets, escalate and notify; exactly once per target.
+
+    Cost grows with the targets that change state, not with open tickets.
+    Mail leaves after the sweep's transaction commits (``send_mail=False``
+    records in-app notifications only, e.g. for demo data).
+    """
+    now = now or timezone.now()
+    result = SweepResult()
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [SWEEP_LOCK_KEY])
+                if not cursor.fetchone()[0]:
+                    result.skipped = True  # another sweep is running; it will claim these
+                    return result
+        since = _take_marks()
+        alerts: list[SLAAlert] = []
+        for target, kind, stamp, due, extra in CLAIMS:
+            for pk, due_at in _claim(stamp, due, extra, now, since):
+                alerts.append(SLAAlert(ticket_id=pk, target=target, kind=kind, due_at=due_at, created_at=now))
+                (result.breached if kind == SLAAlertKind.BREACHED else result.at_risk).append(pk)
+        # The next sweep starts a little before this one (never after the clock: tests and the
+        # demo sweep at a chosen time), so a write committed while this one ran is not missed.
+        SLASweepMark.objects.create(after=min(now, timezone.now()) - SWEEP_OVERLAP)
+        if not alerts:
+            return result
+        SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+        saved = list(
+            SLAAlert.objects.filter(created_at=now, ticket_id__in={a.ticket_id for a in alerts}).select_related(
+                "ticket", "ticket__team", "ticket__assignee", "ticket__sla_policy"
+            )
+        )
+        result.escalated = _escalate(sorted(set(result.breached)), now=now)
+        notifications, mails = _notifications(saved)
+        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+        result.notified = len(notifications)
+        if mails and send_mail:
+            transaction.on_commit(lambda: _send(mails))
+    return result
+
+
+def _send(mails: list[tuple[str, str, str, list[str]]]) -> None:
+    try:
+        send_mass_mail(mails, fail_silently=False)
+    except Exception:  # the in-app notifications are saved; a mail outage must not fail the sweep
+        logger.exception("Could not send %s SLA notification mails", len(mails))
+
+
+ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
+WRITE_BATCH = 1000
+
+
+def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
+    """Apply the breach actions of each newly breached ticket's policy, set-based.
+
+    The tickets are locked and read at once, the top of each team's Escalated
+    column is read once, and the changed rows go back in one ``UPDATE … FROM
+    (VALUES …)`` per thousand: a burst of breaches costs a few statements,
+    not two per ticket.
+    """
+    escalated: list[int] = []
+    if not ticket_ids:
+        return escalated
+    from tickets.services import POSITION_GAP
+
+    tickets = list(
+        Ticket.objects.select_for_update(of=("self",))
+        .filter(pk__in=ticket_ids)
+        .select_related("sla_policy", "team", "account")
+        .order_by("pk")
+    )
+    tops: dict[int, int] = dict(
+        Ticket.objects.filter(team_id__in={t.team_id for t in tickets}, status=Status.ESCALATED)
+        .values("team_id")
+        .annotate(top=Max("position"))
+        .values_list("team_id", "top")
+    )
+    sla_by_team: dict[int, TeamSLA] = {}
+    earliest: list[datetime] = []
+    events: list[TicketEvent] = []
+    changed_tickets: list[Ticket] = []
+    for ticket in tickets:
+        policy = ticket.sla_policy
+        if policy is None:
+            continue
+        changed = False
+        sla = sla_by_team.get(ticket.team_id) or sla_by_team.setdefault(ticket.team_id, TeamSLA.load(ticket.team))
+        if policy.escalate_to_column and ticket.status not in (Status.ESCALATED, Status.RESOLVED):
+            # The breach overrides the Escalated column's WIP limit; the card says so.
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    actor=None,
+                    field=EventField.STATUS,
+                    from_value=ticket.status,
+                    to_value=Status.ESCALATED,
+                    from_label=Status(ticket.status).label,
+                    to_label=Status.ESCALATED.label,
+                    created_at=now,
+                )
+            )
+            on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=sla.paused_statuses)
+            ticket.status = Status.ESCALATED
+            ticket.position = tops[ticket.team_id] = (tops.get(ticket.team_id) or 0) + POSITION_GAP
+            changed = True
+        if policy.raise_priority and ticket.priority < Priority.URGENT:
+            events.append(
+                TicketEvent(
+                    ticket=ticket,
+                    actor=None,
+                    field=EventField.PRIORITY,
+                    from_value=str(ticket.priority),
+                    to_value=str(ticket.priority + 1),
+                    from_label=Priority(ticket.priority).label,
+                    to_label=Priority(ticket.priority + 1).label,
+                    created_at=now,
+                )
+            )
+            ticket.priority += 1
+            changed = True
+        if changed:
+            soonest = refresh(ticket, sla, now=now, mark=False)
+            if soonest is not None:
+                earliest.append(soonest)
+            ticket.version += 1
+            ticket.updated_at = now
+            changed_tickets.append(ticket)
+            escalated.append(ticket.pk)
+    for first in range(0, len(changed_tickets), WRITE_BATCH):
+        _write_tickets(changed_tickets[first : first + WRITE_BATCH], ESCALATION_FIELDS)
+    TicketEvent.objects.bulk_create(events)
+    # A raised priority can put the other target's due time behind the next sweep's window.
+    sweep_from(min(earliest, default=None))
+    return escalated
+
+
+def _write_tickets(tickets: Sequence[Ticket], names: Sequence[str]) -> None:
+    """Save ``names`` of many tickets with one ``UPDATE … FROM (VALUES …)``.
+
+    Values are prepared by each model field for the database at hand and cast
+    to the column's type, so JSON, timestamps and keys go in as ``save()``
+    would write them.
+    """
+    fields = [cast(Field, Ticket._meta.get_field(name)) for name in names]
+    postgres = connection.vendor == "postgresql"
+    table = Ticket._meta.db_table
+    placeholders = ", ".join([f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in fields] + ["%s"])
+    values = ", ".join(f"({placeholders})" for _ in tickets)
+    aliases = [f"c{i}" for i in range(len(fields))]
+    columns = ", ".join(f"{f.column} = v.{alias}" for f, alias in zip(fields, aliases, strict=True))
+    params = [
+        value
+        for ticket in tickets
+        for value in (*(f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields), ticket.pk)
+    ]
+    sql = (
+        f"WITH v({', '.join(aliases)}, id) AS (VALUES {values}) "  # noqa: S608 - names from the model
+        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+TARGET_LABEL: dict[str, str] = {SLATargetKind.FIRST_RESPONSE: "first response", SLATargetKind.RESOLUTION: "resolution"}
+
+
+def _notifications(alerts: list[SLAAlert]) -> tuple[list[Notification], list[tuple[str, str, str, list[str]]]]:
+    """Notify the assignee and the team leads of each alert whose policy asks for it."""
+    team_ids = {a.ticket.team_id for a in alerts}
+    leads: dict[int, list[Any]] = {}
+    members: set[tuple[int, int]] = set()  # (team, user) of people who can still work the team's tickets
+    for m in Membership.objects.filter(team_id__in=team_ids).exclude(role=Role.VIEWER).select_related("user"):
+        members.add((m.team_id, m.user_id))
+        if m.role == Role.LEAD:
+            leads.setdefault(m.team_id, []).append(m.user)
+    notes: list[Notification] = []
+    mails: list[tuple[str, str, str, list[str]]] = []
+    for alert in alerts:
+        ticket = alert.ticket
+        if ticket.sla_policy is None or not ticket.sla_policy.notify:
+            continue
+        key = f"{ticket.team.slug.upper()}-{ticket.number}"
+        what = "was breached" if alert.kind == SLAAlertKind.BREACHED else "is at risk"
+        title = " ".join(ticket.title.split())[:120]  # one line: it becomes a mail subject
+        message = f"{key} “{title}”: the {TARGET_LABEL[alert.target]} target {what}."
+        people = {u.pk: u for u in leads.get(ticket.team_id, [])}
+        if ticket.assignee is not None and (ticket.team_id, ticket.assignee.pk) in members:
+            people[ticket.assignee.pk] = ticket.assignee
+        for user in people.values():
+            notes.append(Notification(user=user, ticket=ticket, alert=alert, message=message))
+            if user.email:
+                mails.append((f"[SupportPM] {message}", message, settings.DEFAULT_FROM_EMAIL, [user.email]))
+    return notes, mails
