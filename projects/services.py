@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from core.errors import RuleBroken
 from projects.models import Project
 from teams.models import Team, User
-from teams.services import RuleBroken
 
 
 def project_create(*, team: Team, by: User, name: str, framework: str, status: str) -> Project:

@@ -4,13 +4,13 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from core.errors import RuleBroken
 from projects import services
 from projects.forms import ProjectForm
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
-from teams.services import RuleBroken
 from teams.views import team_view
 
 

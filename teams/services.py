@@ -9,29 +9,17 @@ import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date as Date
-from typing import Any
 
 import holidays as public_holidays
 from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from core.errors import RuleBroken, StaleEdit
 from teams.models import MINUTES_PER_DAY, Holiday, Membership, Role, Team, User, Weekday, WorkingHours
 from teams.permissions import Action, can
 
 logger = logging.getLogger(__name__)
-
-
-class StaleEdit(Exception):
-    """The object changed since the form was opened; nothing was written."""
-
-    def __init__(self, current: Any) -> None:
-        super().__init__("This record was changed by someone else meanwhile.")
-        self.current = current
-
-
-class RuleBroken(Exception):
-    """A domain rule refused the change; the message says which, for the user."""
 
 
 @dataclass(frozen=True)

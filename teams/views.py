@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import RuleBroken, StaleEdit
 from teams.calendar import BusinessCalendar
 from teams.forms import CalendarForm, HolidayForm, MembershipForm, PrefillForm, time_zone_suggestions
 from teams.http import SESSION_TEAM_KEY, TeamRequest
@@ -19,8 +20,6 @@ from teams.models import Holiday, Membership, Team, Weekday
 from teams.permissions import Action, can
 from teams.services import (
     CalendarRefused,
-    RuleBroken,
-    StaleEdit,
     calendar_state,
     calendar_update,
     holiday_add,

@@ -92,7 +92,8 @@ class LabelFactory(DjangoModelFactory):
 
 def make_ticket(team, *, by=None, route=False, **fields):
     """Create a ticket through the real service (numbers, positions, history)."""
-    from tickets.services import TicketDraft, ticket_create
+    from tickets.drafts import TicketDraft
+    from tickets.services import ticket_create
 
     fields.setdefault("title", "Cannot sign in to the portal")
     return ticket_create(team=team, by=by, draft=TicketDraft(**fields), route=route)

@@ -20,7 +20,8 @@ from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
 from tickets.demo import seed_tickets
 from tickets.markdown import render_markdown
 from tickets.models import DEFAULT_COLUMNS, Account, Board, Column, Comment, Label, RoutingRule, Ticket, TicketEvent
-from tickets.services import POSITION_GAP, board_ensure_for_team
+from tickets.positions import POSITION_GAP
+from tickets.services import board_ensure_for_team
 
 
 @pytest.fixture(autouse=True)

@@ -52,6 +52,7 @@ from django.utils import timezone
 
 from teams.models import Membership, Role, Team, User
 from tickets.choices import Channel, Kind, Priority, Status
+from tickets.drafts import TicketDraft
 from tickets.feedback import MAX_TEXT, feedback_rescore_for_survey, feedback_submit
 from tickets.models import (
     CSAT_SCALE,
@@ -62,7 +63,7 @@ from tickets.models import (
     SurveyStatus,
     Ticket,
 )
-from tickets.services import TicketDraft, ticket_create
+from tickets.services import ticket_create
 
 logger = logging.getLogger(__name__)
 

@@ -38,15 +38,11 @@ from django.utils.text import slugify
 from projects.models import Framework, Project, ProjectStatus
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
 from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
+from tickets.history import event_values
 from tickets.markdown import render_markdown
 from tickets.models import Account, Board, Column, Comment, Label, RoutingRule, Ticket, TicketEvent
-from tickets.services import (
-    POSITION_GAP,
-    _label_of,  # the same labels and values as the services write
-    _value_of,
-    board_ensure_for_project,
-    board_ensure_for_team,
-)
+from tickets.positions import POSITION_GAP
+from tickets.services import board_ensure_for_project, board_ensure_for_team
 
 DEFAULT_TICKETS = 400
 HISTORY_DAYS = 120
@@ -853,8 +849,7 @@ class _Story:
 
     def event(self, at: datetime, by: User | None, field_name: str, old: Any, new: Any) -> None:
         self.plan.events.append(
-            (_sec(at), by.pk if by else None, field_name, _value_of(old), _value_of(new),
-             _label_of(field_name, old)[:160], _label_of(field_name, new)[:160])
+            (_sec(at), by.pk if by else None, field_name, *event_values(field_name, old, new))
         )  # fmt: skip
 
     def comment(self, at: datetime, by: User | None, body: str, public: bool) -> tuple[Any, ...]:

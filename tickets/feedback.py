@@ -46,11 +46,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import Truncator
 
+from core.errors import Invalid, StaleEdit
 from projects.models import Project
 from teams.models import Team, User
-from teams.services import StaleEdit
 from tickets.choices import Channel, Kind, Status, Tier
-from tickets.errors import Invalid
+from tickets.drafts import TicketDraft
 from tickets.models import (
     Account,
     CsatSurvey,
@@ -62,7 +62,7 @@ from tickets.models import (
     Label,
     Ticket,
 )
-from tickets.services import TicketDraft, ticket_create
+from tickets.services import ticket_create
 
 MAX_TEXT = 5000
 MAX_NAME = 120

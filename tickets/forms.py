@@ -23,9 +23,9 @@ from projects.models import Project
 from teams.models import Membership, Team, User
 from teams.permissions import Action, can
 from tickets.choices import Channel, Kind, Priority, Status
+from tickets.drafts import TicketDraft
 from tickets.models import Account, Label, Ticket
 from tickets.querysets import TicketQuerySet
-from tickets.services import TicketDraft
 
 # --- Choices of one team -------------------------------------------------------------------
 

@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from django.db import transaction
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from core.errors import Invalid, StaleEdit
 from teams.models import Membership, Role, Team, User
 from teams.permissions import ROLE_ACTIONS, Action
-from teams.services import StaleEdit
 from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, Kind, Priority, Tier
-from tickets.errors import Invalid
+from tickets.drafts import TicketDraft
 from tickets.models import Account, Board, Label, RoutingRule
-
-if TYPE_CHECKING:
-    from tickets.services import TicketDraft
 
 # Who may be given tickets: the roles that may work them.
 WORKING_ROLES = tuple(role for role, actions in ROLE_ACTIONS.items() if Action.WORK_TICKETS in actions)

@@ -7,22 +7,23 @@ change of status, assignee, priority, sprint or project in that transaction.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, models, transaction
-from django.db.models import Max, Min, Q
+from django.db import models, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
+from core.errors import RuleBroken, StaleEdit
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
-from teams.services import RuleBroken, StaleEdit
-from tickets.choices import EventField, Priority, Status
+from tickets.choices import EventField, Status
+from tickets.drafts import TicketDraft
+from tickets.history import event_row
 from tickets.markdown import render_markdown
 from tickets.models import (
     DEFAULT_COLUMNS,
     DEFAULT_PAUSED_STATUSES,
-    Account,
     Board,
     Column,
     Comment,
@@ -30,15 +31,9 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.routing import auto_assign_pick, routing_apply  # noqa: F401 - auto_assign_pick re-exported
+from tickets.positions import bottom_position, position_between
+from tickets.routing import routing_apply
 from tickets.sla import engine
-
-# Distance between neighbouring cards after a renumber. A move takes the
-# midpoint of its neighbours, so ~20 moves into the same gap fit before a
-# renumber is needed.
-POSITION_GAP = 1 << 20
-# Below this gap a background renumber of the column is scheduled.
-RENUMBER_BELOW = 64
 
 
 class WipLimitReached(RuleBroken):
@@ -95,40 +90,6 @@ def _create_default_columns(board: Board) -> None:
     )
 
 
-# --- History --------------------------------------------------------------------------
-
-
-def _label_of(field_name: str, value: Any) -> str:
-    if value is None or value == "":
-        return ""
-    if field_name == EventField.STATUS:
-        return str(Status(value).label)
-    if field_name == EventField.PRIORITY:
-        return str(Priority(value).label)
-    if field_name == EventField.ASSIGNEE:
-        return value.display_name if isinstance(value, User) else str(value)
-    return str(value)
-
-
-def _value_of(value: Any) -> str:
-    if value is None:
-        return ""
-    return str(getattr(value, "pk", value))
-
-
-def _event(ticket: Ticket, by: User | None, field_name: str, old: Any, new: Any, at: Any) -> TicketEvent:
-    return TicketEvent(
-        ticket=ticket,
-        actor=by,
-        field=field_name,
-        from_value=_value_of(old),
-        to_value=_value_of(new),
-        from_label=_label_of(field_name, old)[:160],
-        to_label=_label_of(field_name, new)[:160],
-        created_at=at,
-    )
-
-
 # --- WIP and positions -------------------------------------------------------------------
 
 
@@ -161,95 +122,7 @@ def _enforce_wip(*, ticket: Ticket, status: str) -> None:
             raise WipLimitReached(column, count)
 
 
-def _bottom_position(*, team_id: int, status: str) -> int:
-    last = Ticket.objects.filter(team_id=team_id, status=status).aggregate(m=Max("position"))["m"]
-    return (last or 0) + POSITION_GAP
-
-
-def positions_renumber(*, team_id: int, status: str) -> int:
-    """Spread the positions of one column evenly again; one statement. Returns rows changed."""
-    table = Ticket._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            UPDATE {table} SET position = ranked.rn * %s
-            FROM (
-                SELECT id, ROW_NUMBER() OVER (ORDER BY position, id) AS rn
-                FROM {table} WHERE team_id = %s AND status = %s
-            ) AS ranked
-            WHERE {table}.id = ranked.id AND {table}.position <> ranked.rn * %s
-            """,  # noqa: S608 - table name from the model, values bound
-            [POSITION_GAP, team_id, status, POSITION_GAP],
-        )
-        return cursor.rowcount
-
-
-def _position_between(*, ticket: Ticket, status: str, above_id: int | None, below_id: int | None) -> tuple[int, bool]:
-    """Position for ``ticket`` between two neighbours in ``status``; and whether gaps run low."""
-    neighbours = {
-        t.pk: t.position
-        for t in Ticket.objects.filter(
-            team_id=ticket.team_id, status=status, pk__in=[i for i in (above_id, below_id) if i]
-        )
-        .exclude(pk=ticket.pk)
-        .only("id", "position")
-    }
-    above = neighbours.get(above_id) if above_id else None
-    below = neighbours.get(below_id) if below_id else None
-    if above is not None and below is not None and below <= above:
-        below = None  # stale neighbours: trust the card above
-    if above is None and below is None:
-        if above_id or below_id:
-            # Neighbours moved away meanwhile: put the card at the bottom.
-            return _bottom_position(team_id=ticket.team_id, status=status), False
-        top = (
-            Ticket.objects.filter(team_id=ticket.team_id, status=status)
-            .exclude(pk=ticket.pk)
-            .aggregate(m=Min("position"))["m"]
-        )
-        return (top - POSITION_GAP) if top is not None else POSITION_GAP, False
-    if below is None:
-        assert above is not None
-        nxt = (
-            Ticket.objects.filter(team_id=ticket.team_id, status=status, position__gt=above)
-            .exclude(pk=ticket.pk)
-            .aggregate(m=Min("position"))["m"]
-        )
-        if nxt is None:
-            return above + POSITION_GAP, False
-        below = nxt
-    if above is None:
-        assert below is not None
-        return below - POSITION_GAP, False
-    gap = below - above
-    if gap < 2:
-        positions_renumber(team_id=ticket.team_id, status=status)
-        return _position_between(ticket=ticket, status=status, above_id=above_id, below_id=below_id)
-    return above + gap // 2, gap < RENUMBER_BELOW
-
-
 # --- Tickets ------------------------------------------------------------------------------
-
-
-@dataclass
-class TicketDraft:
-    """What a person (or an integration) submits for a new ticket."""
-
-    title: str
-    kind: str = "inquiry"
-    description: str = ""
-    requester_name: str = ""
-    requester_email: str = ""
-    account: Account | None = None
-    channel: str = "email"
-    priority: int = Priority.NORMAL
-    status: str = Status.TODO
-    assignee: User | None = None
-    project: Project | None = None
-    story_points: int | None = None
-    impact: int | None = None
-    effort: int | None = None
-    labels: list[Label] = field(default_factory=list)
 
 
 @transaction.atomic
@@ -282,7 +155,7 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     )
     if draft.status != Status.TODO:
         _enforce_wip(ticket=ticket, status=draft.status)
-    ticket.position = _bottom_position(team_id=team.pk, status=draft.status)
+    ticket.position = bottom_position(team_id=team.pk, status=draft.status)
     now = timezone.now()
     if draft.status == Status.RESOLVED:
         ticket.resolved_at = now
@@ -290,12 +163,12 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     ticket.save()
     if draft.labels:
         ticket.labels.set(draft.labels)
-    events = [_event(ticket, by, EventField.CREATED, None, draft.status, now)]
-    events.append(_event(ticket, by, EventField.STATUS, None, draft.status, now))
+    events = [event_row(ticket, by, EventField.CREATED, None, draft.status, now)]
+    events.append(event_row(ticket, by, EventField.STATUS, None, draft.status, now))
     if draft.assignee:
-        events.append(_event(ticket, by, EventField.ASSIGNEE, None, draft.assignee, now))
+        events.append(event_row(ticket, by, EventField.ASSIGNEE, None, draft.assignee, now))
     if draft.project:
-        events.append(_event(ticket, by, EventField.PROJECT, None, draft.project, now))
+        events.append(event_row(ticket, by, EventField.PROJECT, None, draft.project, now))
     TicketEvent.objects.bulk_create(events)
     return ticket
 
@@ -327,7 +200,7 @@ def _apply_changes(
     new_status = changes.get("status", ticket.status)
     if new_status != ticket.status:
         _enforce_wip(ticket=ticket, status=new_status)
-        ticket.position = _bottom_position(team_id=ticket.team_id, status=new_status)
+        ticket.position = bottom_position(team_id=ticket.team_id, status=new_status)
         if new_status == Status.RESOLVED:
             ticket.resolved_at = now
         elif ticket.status == Status.RESOLVED:
@@ -339,7 +212,7 @@ def _apply_changes(
         if old == value or (hasattr(old, "pk") and hasattr(value, "pk") and old.pk == value.pk):
             continue
         if name in TRACKED:
-            events.append(_event(ticket, by, TRACKED[name], old, value, now))
+            events.append(event_row(ticket, by, TRACKED[name], old, value, now))
         setattr(ticket, name, value)
         if name == "description":
             ticket.description_html = render_markdown(value)
@@ -400,7 +273,7 @@ def ticket_move(
     if column.status != from_status:
         if not ignore_wip:
             _enforce_wip(ticket=locked, status=column.status)
-        events.append(_event(locked, by, EventField.STATUS, from_status, column.status, now))
+        events.append(event_row(locked, by, EventField.STATUS, from_status, column.status, now))
         if column.status == Status.RESOLVED:
             locked.resolved_at = now
         elif from_status == Status.RESOLVED:
@@ -409,7 +282,7 @@ def ticket_move(
         team_sla = engine.TeamSLA.load(locked.team)
         engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
         engine.refresh(locked, team_sla, now=now)
-    locked.position, low = _position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
+    locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
     locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *engine.SLA_FIELDS])
     TicketEvent.objects.bulk_create(events)

@@ -13,9 +13,9 @@ from typing import Any, cast
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
+from core.errors import Invalid
 from teams.models import Membership, Team, User
 from tickets.choices import Channel, Kind, Priority, Tier
-from tickets.errors import Invalid
 from tickets.models import Account, Label, RoutingRule, hex_colour
 from tickets.routing import WORKING_ROLES, RoutingRuleChange, keyword_list
 from tickets.settings_services import account_fingerprint, label_fingerprint

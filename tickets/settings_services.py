@@ -15,10 +15,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce, Lower
 
+from core.errors import Invalid, StaleEdit
 from teams.models import Team
-from teams.services import StaleEdit
 from tickets.choices import OPEN_STATUSES, Tier
-from tickets.errors import Invalid
 from tickets.feedback import feedback_rescore
 from tickets.models import Account, Label, RoutingRule, Ticket
 

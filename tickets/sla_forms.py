@@ -14,8 +14,8 @@ from typing import Any
 
 from django import forms
 
+from core.errors import Invalid
 from tickets.choices import Channel, Kind, Priority, Tier
-from tickets.errors import Invalid
 from tickets.models import SLAPolicy
 from tickets.settings_forms import SettingsForm
 from tickets.sla.policies import AT_RISK_RANGE, PRIORITIES, SLAPolicyChange, validate

@@ -7,14 +7,13 @@ from unittest import mock
 
 import pytest
 
+from core.errors import RuleBroken, StaleEdit
 from teams.models import Holiday, Role, Team, WorkingHours
 from teams.services import (
     NO_HOURS,
     SLA_RECOMPUTE_TASK,
     CalendarRefused,
     CalendarState,
-    RuleBroken,
-    StaleEdit,
     calendar_state,
     calendar_update,
     holiday_add,

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import RuleBroken, StaleEdit
 from teams.models import Membership, Role
-from teams.services import MembershipChange, RuleBroken, StaleEdit, membership_update
+from teams.services import MembershipChange, membership_update
 
 
 def _change(m: Membership, **overrides) -> MembershipChange:

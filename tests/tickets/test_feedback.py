@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Invalid, StaleEdit
 from teams.models import Role
-from teams.services import StaleEdit
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tickets import feedback as fb
 from tickets.choices import Kind, Status
-from tickets.errors import Invalid
 from tickets.models import (
     CsatSurvey,
     FeedbackChannel,

@@ -8,10 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection
 
-from teams.services import StaleEdit
+from core.errors import Invalid, StaleEdit
 from tickets import feedback as fb
 from tickets.choices import Kind
-from tickets.errors import Invalid
 from tickets.models import FeedbackItem, Ticket
 
 pytestmark = [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from core.errors import Invalid, StaleEdit
 from teams.models import Membership, Role
-from teams.services import StaleEdit
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, RoutingRuleFactory, make_ticket
 from tickets.choices import Priority, Status, Tier
-from tickets.errors import Invalid
+from tickets.drafts import TicketDraft
 from tickets.models import RoutingRule, Ticket
 from tickets.routing import (
     NO_ACTION,
@@ -22,7 +22,6 @@ from tickets.routing import (
     routing_rule_set_active,
     routing_rule_update,
 )
-from tickets.services import TicketDraft
 from tickets.settings_services import label_delete
 
 pytestmark = pytest.mark.django_db

@@ -4,20 +4,13 @@ import itertools
 
 import pytest
 
+from core.errors import StaleEdit
 from teams.models import Role
-from teams.services import StaleEdit
 from tests.factories import LabelFactory, make_ticket
 from tickets.choices import EventField, Priority, Status
 from tickets.models import Comment, Ticket, TicketEvent
-from tickets.services import (
-    POSITION_GAP,
-    WipLimitReached,
-    comment_add,
-    positions_renumber,
-    ticket_bulk_update,
-    ticket_move,
-    ticket_update,
-)
+from tickets.positions import POSITION_GAP, positions_renumber
+from tickets.services import WipLimitReached, comment_add, ticket_bulk_update, ticket_move, ticket_update
 
 pytestmark = pytest.mark.django_db
 

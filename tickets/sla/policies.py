@@ -26,10 +26,9 @@ from typing import Literal
 from django.db import transaction
 from django.db.models import Max, Prefetch, QuerySet
 
+from core.errors import Invalid, StaleEdit
 from teams.models import Team
-from teams.services import StaleEdit
 from tickets.choices import Channel, Kind, Priority, Tier
-from tickets.errors import Invalid
 from tickets.models import SLAPolicy, SLATarget
 from tickets.tasks import sla_recompute_team
 

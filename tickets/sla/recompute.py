@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from core.bulk import update_from_values
 from teams.calendar import from_epoch_seconds
 from teams.models import Team
 from tickets.choices import Status
@@ -106,7 +107,7 @@ class _RowWriter:
                 (pk, version, policy, *(None if t is None else from_epoch_seconds(t) for t in times))
                 for pk, version, policy, *times in rows
             ]
-            _update_rows(as_datetimes, RECOMPUTED)
+            update_from_values(Ticket, fields=RECOMPUTED, rows=as_datetimes, match_version=True, assign=_assignment)
             return
         with connection.cursor() as cursor:
             if not self.table_ready:
@@ -145,22 +146,3 @@ def _assignment(name: str, value: str, table: str) -> str:
     if name.startswith("frt_"):
         return f"{name} = CASE WHEN {table}.first_response_at IS NULL THEN {value} END"
     return f"{name} = {value}"
-
-
-def _update_rows(rows: Sequence[tuple[Any, ...]], fields: Sequence[str]) -> None:
-    """UPDATE tickets FROM a VALUES list: one statement for a whole batch (databases without COPY).
-
-    Rows are ``(id, version, *fields)``; a ticket whose version moved on since
-    it was read was edited meanwhile, and that edit computed its clocks: skip it.
-    """
-    table = Ticket._meta.db_table
-    columns = ", ".join(_assignment(f, f"v.c{i}", table) for i, f in enumerate(fields))
-    values = ", ".join("(" + ", ".join(["%s"] * (len(fields) + 2)) + ")" for _ in rows)
-    names = ", ".join(["id", "version", *[f"c{i}" for i in range(len(fields))]])
-    params = [value for row in rows for value in row]
-    sql = (
-        f"WITH v({names}) AS (VALUES {values}) "  # noqa: S608 - names from the model, values bound
-        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id AND {table}.version = v.version"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mass_mail
 from django.db import connection, transaction
-from django.db.models import Field, Max
+from django.db.models import Max
 from django.utils import timezone
 
+from core.bulk import update_from_values
 from teams.models import Membership, Role
 from tickets.choices import EventField, Priority, SLAAlertKind, SLATargetKind, Status
+from tickets.history import event_row
 from tickets.models import (
     Notification,
     SLAAlert,
@@ -23,6 +24,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.positions import POSITION_GAP
 from tickets.sla.engine import SLA_FIELDS, SWEEP_OVERLAP, TeamSLA, on_status_change, refresh, sweep_from
 
 logger = logging.getLogger(__name__)
@@ -146,8 +148,6 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
     escalated: list[int] = []
     if not ticket_ids:
         return escalated
-    from tickets.services import POSITION_GAP
-
     tickets = list(
         Ticket.objects.select_for_update(of=("self",))
         .filter(pk__in=ticket_ids)
@@ -172,35 +172,13 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
         sla = sla_by_team.get(ticket.team_id) or sla_by_team.setdefault(ticket.team_id, TeamSLA.load(ticket.team))
         if policy.escalate_to_column and ticket.status not in (Status.ESCALATED, Status.RESOLVED):
             # The breach overrides the Escalated column's WIP limit; the card says so.
-            events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    actor=None,
-                    field=EventField.STATUS,
-                    from_value=ticket.status,
-                    to_value=Status.ESCALATED,
-                    from_label=Status(ticket.status).label,
-                    to_label=Status.ESCALATED.label,
-                    created_at=now,
-                )
-            )
+            events.append(event_row(ticket, None, EventField.STATUS, ticket.status, Status.ESCALATED, now))
             on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=sla.paused_statuses)
             ticket.status = Status.ESCALATED
             ticket.position = tops[ticket.team_id] = (tops.get(ticket.team_id) or 0) + POSITION_GAP
             changed = True
         if policy.raise_priority and ticket.priority < Priority.URGENT:
-            events.append(
-                TicketEvent(
-                    ticket=ticket,
-                    actor=None,
-                    field=EventField.PRIORITY,
-                    from_value=str(ticket.priority),
-                    to_value=str(ticket.priority + 1),
-                    from_label=Priority(ticket.priority).label,
-                    to_label=Priority(ticket.priority + 1).label,
-                    created_at=now,
-                )
-            )
+            events.append(event_row(ticket, None, EventField.PRIORITY, ticket.priority, ticket.priority + 1, now))
             ticket.priority += 1
             changed = True
         if changed:
@@ -212,38 +190,15 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
             changed_tickets.append(ticket)
             escalated.append(ticket.pk)
     for first in range(0, len(changed_tickets), WRITE_BATCH):
-        _write_tickets(changed_tickets[first : first + WRITE_BATCH], ESCALATION_FIELDS)
+        batch = changed_tickets[first : first + WRITE_BATCH]
+        rows = [
+            (t.pk, *(getattr(t, Ticket._meta.get_field(name).attname) for name in ESCALATION_FIELDS)) for t in batch
+        ]
+        update_from_values(Ticket, fields=ESCALATION_FIELDS, rows=rows)
     TicketEvent.objects.bulk_create(events)
     # A raised priority can put the other target's due time behind the next sweep's window.
     sweep_from(min(earliest, default=None))
     return escalated
-
-
-def _write_tickets(tickets: Sequence[Ticket], names: Sequence[str]) -> None:
-    """Save ``names`` of many tickets with one ``UPDATE … FROM (VALUES …)``.
-
-    Values are prepared by each model field for the database at hand and cast
-    to the column's type, so JSON, timestamps and keys go in as ``save()``
-    would write them.
-    """
-    fields = [cast(Field, Ticket._meta.get_field(name)) for name in names]
-    postgres = connection.vendor == "postgresql"
-    table = Ticket._meta.db_table
-    placeholders = ", ".join([f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in fields] + ["%s"])
-    values = ", ".join(f"({placeholders})" for _ in tickets)
-    aliases = [f"c{i}" for i in range(len(fields))]
-    columns = ", ".join(f"{f.column} = v.{alias}" for f, alias in zip(fields, aliases, strict=True))
-    params = [
-        value
-        for ticket in tickets
-        for value in (*(f.get_db_prep_save(getattr(ticket, f.attname), connection) for f in fields), ticket.pk)
-    ]
-    sql = (
-        f"WITH v({', '.join(aliases)}, id) AS (VALUES {values}) "  # noqa: S608 - names from the model
-        f"UPDATE {table} SET {columns} FROM v WHERE {table}.id = v.id"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
 
 
 TARGET_LABEL: dict[str, str] = {SLATargetKind.FIRST_RESPONSE: "first response", SLATargetKind.RESOLUTION: "resolution"}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from core.errors import RuleBroken, StaleEdit
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
@@ -172,14 +173,14 @@ def board_settings(request: TeamRequest, team: Team, project_id: int | None = No
             board=the_board, by=request.user, expected_version=form.cleaned_data["version"],
             columns=form.settings(), wip_per_agent=form.cleaned_data["wip_per_agent"],
         )  # fmt: skip
-    except services.StaleEdit as stale:
+    except StaleEdit as stale:
         form.add_error(None, "Someone else changed this board while you were editing. Check the values and save again.")
         data = request.POST.copy()
         data["version"] = str(stale.current.version)
         form.data = data
         context["current_columns"] = list(the_board.columns.all())
         return render(request, "tickets/board_settings.html", context, status=409)
-    except services.RuleBroken as broken:
+    except RuleBroken as broken:
         form.add_error(None, str(broken))
         return render(request, "tickets/board_settings.html", context, status=422)
     messages.success(request, "Board settings saved.")

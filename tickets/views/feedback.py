@@ -25,14 +25,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.errors import Invalid, StaleEdit
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
-from teams.services import StaleEdit
 from teams.views import team_view
 from tickets import feedback
-from tickets.errors import Invalid
 from tickets.feedback_forms import (
     AttachProjectForm,
     FeedbackFilterForm,

@@ -17,12 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
+from core.errors import Invalid, StaleEdit
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
-from teams.services import StaleEdit
 from teams.views import team_view
-from tickets.errors import Invalid
 from tickets.settings_forms import RuleActiveForm, RuleMoveForm
 from tickets.sla import policies as sla_policies
 from tickets.sla_forms import SLAPolicyForm

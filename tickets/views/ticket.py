@@ -21,10 +21,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from core.errors import RuleBroken, StaleEdit
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action
-from teams.services import RuleBroken, StaleEdit
 from teams.views import team_view
 from tickets import notifications, services
 from tickets.forms import BulkEditForm, CommentForm, TeamOptions, TicketFilterForm, TicketForm
