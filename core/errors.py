@@ -22,12 +22,16 @@ class StaleEdit(Exception):
 
 
 class Invalid(RuleBroken):
-    """The input breaks one or more rules; ``errors`` says which, by field.
+    """The input breaks one or more rules; ``problems`` says which, each with what it is about.
 
-    Keys are the service's argument names (``None`` for the input as a whole),
-    so a form can put each message beside the field it is about.
+    A key is a service's argument name, or anything a form knows how to place
+    (a weekday of a calendar); ``None`` is the input as a whole. ``errors`` is
+    the same as a dict, one message per key, for the common case.
     """
 
-    def __init__(self, errors: dict[str | None, str]) -> None:
-        super().__init__(" ".join(errors.values()))
-        self.errors = errors
+    def __init__(
+        self, errors: dict[str | None, str] | None = None, *, problems: list[tuple[Any, str]] | None = None
+    ) -> None:
+        self.problems: list[tuple[Any, str]] = list(problems) if problems is not None else list((errors or {}).items())
+        self.errors: dict[Any, str] = dict(errors) if errors is not None else dict(self.problems)
+        super().__init__(" ".join(message for _, message in self.problems))

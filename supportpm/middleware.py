@@ -6,7 +6,7 @@ from django.contrib.messages import get_messages
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 
-from teams.http import HtmxRequest
+from core.htmx import HtmxRequest
 
 
 class HtmxMessagesMiddleware:

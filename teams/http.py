@@ -4,18 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.http import HttpRequest
-from django_htmx.middleware import HtmxDetails
+from core.htmx import HtmxRequest
 
 if TYPE_CHECKING:
     from teams.models import Membership, Team, User
 
 # The team the user last opened, for "/" and for pages outside a team.
 SESSION_TEAM_KEY = "current_team_slug"
-
-
-class HtmxRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 class TeamRequest(HtmxRequest):

@@ -130,7 +130,7 @@ def seed_sla(*, teams: Mapping[str, Team], today: date) -> SLASeedResult:
     if not (policies or started):
         return SLASeedResult()
     for team in ordered:
-        recompute.sla_recompute_team(team=team, now=anchor)
+        recompute.team_clocks_recompute(team=team, now=anchor)
     running = Ticket.objects.filter(team__in=ordered, res_due_at__isnull=False).count()
     swept = sweep.sla_sweep(now=anchor, send_mail=False)
     return SLASeedResult(

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from django import forms
 
+from core.forms import RefusalForm
 from projects.models import Project
 from teams.models import Team
 from tickets.feedback import (
@@ -27,10 +28,9 @@ from tickets.feedback import (
     FeedbackFilters,
     FeedbackSettingsChange,
 )
-from tickets.forms import MAX_ID, ObjectChoiceField, ObjectMultipleChoiceField, account_label
+from tickets.forms.fields import MAX_ID, ObjectChoiceField, ObjectMultipleChoiceField, account_label
+from tickets.forms.sla import FACTOR, HOURS, MINUTES, UNITS, split_minutes
 from tickets.models import Account, FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackStatus, Label, Ticket
-from tickets.settings_forms import SettingsForm
-from tickets.sla_forms import FACTOR, HOURS, MINUTES, UNITS, split_minutes
 
 # --- List filters -----------------------------------------------------------------------------
 
@@ -77,7 +77,7 @@ class FeedbackFilterForm(forms.Form):
 # --- Logging feedback (agents) ------------------------------------------------------------------
 
 
-class FeedbackForm(SettingsForm):
+class FeedbackForm(RefusalForm):
     """What an agent logs: the text, where it came from, who said it, tags."""
 
     text = forms.CharField(
@@ -117,7 +117,7 @@ class FeedbackForm(SettingsForm):
 # --- Actions on one item --------------------------------------------------------------------------
 
 
-class StatusForm(SettingsForm):
+class StatusForm(RefusalForm):
     status = forms.ChoiceField(choices=FeedbackStatus.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
@@ -127,7 +127,7 @@ class StatusForm(SettingsForm):
         super().__init__(*args, **kwargs)
 
 
-class TagsForm(SettingsForm):
+class TagsForm(RefusalForm):
     """The item's tags, among the team's labels."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -146,7 +146,7 @@ class TagsForm(SettingsForm):
 TICKET_KEY = re.compile(r"^\s*#?(?:(?P<slug>[A-Za-z0-9_-]+?)-)?(?P<number>\d{1,10})\s*$")
 
 
-class LinkTicketForm(SettingsForm):
+class LinkTicketForm(RefusalForm):
     """A ticket of this team by key (CARE-12) or number (12)."""
 
     ticket = forms.CharField(label="Ticket key or number", max_length=80)
@@ -174,7 +174,7 @@ class LinkTicketForm(SettingsForm):
         return ticket
 
 
-class AttachProjectForm(SettingsForm):
+class AttachProjectForm(RefusalForm):
     def __init__(self, *args: Any, projects: list[Project], **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "feedback-project-%s")
         super().__init__(*args, **kwargs)
@@ -188,7 +188,7 @@ class AttachProjectForm(SettingsForm):
         self.fields["project"].error_messages["required"] = "Choose a project."
 
 
-class MergeForm(SettingsForm):
+class MergeForm(RefusalForm):
     """The item to merge into: picked from the top items, or typed as a number (any item of the team)."""
 
     into = forms.IntegerField(
@@ -253,7 +253,7 @@ def _plain(number: float) -> float | int:
     return int(number) if float(number).is_integer() else number
 
 
-class FeedbackSettingsForm(SettingsForm):
+class FeedbackSettingsForm(RefusalForm):
     weight_accounts = _weight_field("Accounts affected", "Per distinct customer account.")
     weight_tier = _weight_field("Highest account tier", "Free 0, standard 1, premium 2, enterprise 3.")
     weight_frequency = _weight_field("Mentions", "Per report, merged duplicates included.")
@@ -335,7 +335,7 @@ class FeedbackSettingsForm(SettingsForm):
 HONEYPOT = "website"
 
 
-class PublicFeedbackForm(SettingsForm):
+class PublicFeedbackForm(RefusalForm):
     """What a customer sends from the team's public page. ``website`` is the honeypot: people leave it empty."""
 
     name = forms.CharField(label="Your name", max_length=MAX_NAME, required=False)

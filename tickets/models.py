@@ -18,7 +18,13 @@ from tickets.choices import (
     Status,
     Tier,
 )
-from tickets.querysets import TicketQuerySet
+from tickets.querysets import (
+    AccountQuerySet,
+    LabelQuerySet,
+    RoutingRuleQuerySet,
+    SLAPolicyQuerySet,
+    TicketQuerySet,
+)
 
 
 class Account(models.Model):
@@ -28,6 +34,8 @@ class Account(models.Model):
     name = models.CharField(max_length=160)
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.STANDARD)
     notes = models.TextField(blank=True)
+
+    objects = AccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -44,6 +52,8 @@ class Label(models.Model):
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="labels")
     name = models.CharField(max_length=40)
     colour = models.CharField(max_length=7, default="#64748b", validators=[hex_colour])
+
+    objects = LabelQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -307,6 +317,8 @@ class RoutingRule(models.Model):
     auto_assign = models.BooleanField(default=False)
     version = models.PositiveIntegerField(default=1)
 
+    objects = RoutingRuleQuerySet.as_manager()
+
     class Meta:
         ordering = ["team", "order", "id"]
 
@@ -346,6 +358,8 @@ class SLAPolicy(models.Model):
         default=True, help_text="Notify the assignee and the team leads (in the app and by email)."
     )
     version = models.PositiveIntegerField(default=1)
+
+    objects = SLAPolicyQuerySet.as_manager()
 
     class Meta:
         ordering = ["team", "order", "id"]

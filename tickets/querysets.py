@@ -3,10 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
+from django.db.models.functions import Coalesce, Lower, RowNumber
 
-from tickets.choices import Status
+from tickets.choices import OPEN_STATUSES, Status
 
 CARDS_PER_COLUMN = 50
 
@@ -52,3 +52,59 @@ class TicketQuerySet(models.QuerySet[Any]):
     def after_card(self, *, position: int, ticket_id: int) -> TicketQuerySet:
         """Cards below a given card in board order (keyset paging of a column)."""
         return self.filter(Q(position__gt=position) | Q(position=position, id__gt=ticket_id)).order_by("position", "id")
+
+
+class LabelQuerySet(models.QuerySet[Any]):
+    def for_settings(self, team: Any) -> LabelQuerySet:
+        """The team's labels by name (any case) with how many tickets carry each (``ticket_count``, ``open_count``)."""
+        return (
+            self.filter(team=team)
+            .annotate(
+                ticket_count=Count("tickets"),
+                open_count=Count("tickets", filter=Q(tickets__status__in=OPEN_STATUSES)),
+            )
+            .order_by(Lower("name"), "id")
+        )
+
+
+class AccountQuerySet(models.QuerySet[Any]):
+    def for_settings(self, team: Any, *, text: str = "", tier: str = "") -> AccountQuerySet:
+        """The team's customer accounts with their open tickets (``open_count``), found by name or notes."""
+        tickets = self.model._meta.get_field("tickets").related_model
+        # A correlated count rather than a join: the pager's COUNT(*) then leaves it out.
+        open_tickets = (
+            tickets.objects.filter(account=OuterRef("pk"), team=team, status__in=OPEN_STATUSES)  # type: ignore[union-attr]
+            .order_by()
+            .values("account")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        accounts = self.filter(team=team).annotate(open_count=Coalesce(Subquery(open_tickets), 0))
+        text = text.strip()
+        if text:
+            accounts = accounts.filter(Q(name__icontains=text) | Q(notes__icontains=text))
+        if tier:
+            accounts = accounts.filter(tier=tier)
+        return accounts.order_by("name", "id")
+
+
+class RoutingRuleQuerySet(models.QuerySet[Any]):
+    def in_order(self, team: Any) -> RoutingRuleQuerySet:
+        """A team's routing rules in the order they are tried, with what each sets (two queries)."""
+        return (
+            self.filter(team=team)
+            .select_related("set_team", "set_assignee")
+            .prefetch_related("add_labels")
+            .order_by("order", "id")
+        )
+
+
+class SLAPolicyQuerySet(models.QuerySet[Any]):
+    def in_order(self, team: Any) -> SLAPolicyQuerySet:
+        """A team's SLA policies in the order they are tried, with their targets (two queries)."""
+        targets = self.model._meta.get_field("targets").related_model
+        return (
+            self.filter(team=team)
+            .prefetch_related(Prefetch("targets", queryset=targets.objects.order_by("-priority")))  # type: ignore[union-attr]
+            .order_by("order", "id")
+        )

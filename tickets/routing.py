@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from core.errors import Invalid, StaleEdit
+from core.errors import Invalid
+from core.ordered import lock_team_order, next_place, ordered_delete, ordered_move, ordered_set_active
+from core.stale import lock_if_current
 from teams.models import Membership, Role, Team, User
 from teams.permissions import ROLE_ACTIONS, Action
 from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Channel, Kind, Priority, Tier
@@ -135,16 +137,6 @@ def auto_assign_pick(*, team: Team, story_points: int | None = None) -> User | N
 # --- Reading rules ---------------------------------------------------------------------------
 
 
-def rules_of(team: Team) -> QuerySet[RoutingRule]:
-    """A team's rules in the order they are tried, with what their sentences show (two queries)."""
-    return (
-        RoutingRule.objects.filter(team=team)
-        .select_related("set_team", "set_assignee")
-        .prefetch_related("add_labels")
-        .order_by("order", "id")
-    )
-
-
 @dataclass(frozen=True)
 class Phrase:
     """One condition or action of a rule: fixed words, then the value the rule sets."""
@@ -171,7 +163,7 @@ class Sentence:
 
 
 def describe(rule: RoutingRule) -> Sentence:
-    """The rule's conditions and actions as phrases (uses ``rules_of``'s related rows)."""
+    """The rule's conditions and actions as phrases (uses the related rows ``RoutingRule.objects.in_order`` loads)."""
     conditions: list[Phrase] = []
     if rule.channel:
         conditions.append(Phrase("channel is", str(Channel(rule.channel).label)))
@@ -280,11 +272,6 @@ def _write(rule: RoutingRule, change: RoutingRuleChange) -> None:
     rule.auto_assign = change.auto_assign
 
 
-def _lock_team(team: Team) -> None:
-    """Serialise changes to one team's rule order (the team row, as ticket numbers do)."""
-    Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True).get()
-
-
 @transaction.atomic
 def routing_rule_create(*, team: Team, by: User, change: RoutingRuleChange) -> RoutingRule:
     """Add an active rule after the team's last one.
@@ -294,13 +281,12 @@ def routing_rule_create(*, team: Team, by: User, change: RoutingRuleChange) -> R
     not in, or assigns someone who cannot work tickets where the ticket lands.
     """
     _check(team=team, by=by, change=change, current=None)
-    _lock_team(team)
-    last = RoutingRule.objects.filter(team=team).aggregate(m=Max("order"))["m"] or 0
-    rule = RoutingRule(team=team, order=last + 1, is_active=True)
+    lock_team_order(RoutingRule, team.pk)
+    rule = RoutingRule(team=team, order=next_place(RoutingRule, team.pk), is_active=True)
     _write(rule, change)
     rule.save()
     rule.add_labels.set(change.add_labels)
-    return rules_of(team).get(pk=rule.pk)
+    return RoutingRule.objects.in_order(team).get(pk=rule.pk)
 
 
 @transaction.atomic
@@ -314,15 +300,16 @@ def routing_rule_update(
     routing target that is kept unchanged stays allowed even when ``by`` is
     not a member of that team.
     """
-    locked = RoutingRule.objects.select_for_update().select_related("team").get(pk=rule.pk)
-    if locked.version != expected_version:
-        raise StaleEdit(current=rules_of(locked.team).get(pk=rule.pk))
+    locked = lock_if_current(
+        RoutingRule.objects.select_related("team"), pk=rule.pk, seen=expected_version,
+        current=lambda row: RoutingRule.objects.in_order(row.team).get(pk=row.pk),
+    )  # fmt: skip
     _check(team=locked.team, by=by, change=change, current=locked)
     _write(locked, change)
     locked.version += 1
     locked.save()
     locked.add_labels.set(change.add_labels)
-    return rules_of(locked.team).get(pk=rule.pk)
+    return RoutingRule.objects.in_order(locked.team).get(pk=rule.pk)
 
 
 @transaction.atomic
@@ -344,18 +331,15 @@ def routing_rule_set_active(*, rule: RoutingRule, is_active: bool) -> RoutingRul
             auto_assign=locked.auto_assign,
         ):
             raise Invalid({None: "This rule has no action left: edit it before switching it on."})
-    if locked.is_active != is_active:
-        # Not a content edit: an open edit form of the rule stays valid.
-        RoutingRule.objects.filter(pk=rule.pk).update(is_active=is_active)
-    return rules_of(rule.team).get(pk=rule.pk)
+    # Not a content edit: an open edit form of the rule stays valid.
+    ordered_set_active(RoutingRule, pk=rule.pk, is_active=is_active)
+    return RoutingRule.objects.in_order(rule.team).get(pk=rule.pk)
 
 
 @transaction.atomic
 def routing_rule_delete(*, rule: RoutingRule) -> None:
     """Delete a rule; the rules after it move up one place."""
-    _lock_team(rule.team)
-    RoutingRule.objects.filter(pk=rule.pk).delete()
-    _renumber(list(RoutingRule.objects.filter(team=rule.team).order_by("order", "id")))
+    ordered_delete(RoutingRule, team_id=rule.team_id, pk=rule.pk)
 
 
 @transaction.atomic
@@ -364,22 +348,4 @@ def routing_rule_move(*, rule: RoutingRule, direction: Literal["up", "down"]) ->
 
     Moving the first rule up or the last one down changes nothing.
     """
-    _lock_team(rule.team)
-    rules = list(RoutingRule.objects.filter(team=rule.team).order_by("order", "id"))
-    index = next((i for i, r in enumerate(rules) if r.pk == rule.pk), None)
-    if index is None:
-        return
-    other = index - 1 if direction == "up" else index + 1
-    if 0 <= other < len(rules):
-        rules[index], rules[other] = rules[other], rules[index]
-    _renumber(rules)
-
-
-def _renumber(rules: list[RoutingRule]) -> None:
-    """Store 1..n as the order of ``rules``, writing only the rows whose place changed."""
-    changed = []
-    for place, r in enumerate(rules, start=1):
-        if r.order != place:
-            r.order = place
-            changed.append(r)
-    RoutingRule.objects.bulk_update(changed, ["order"])
+    ordered_move(RoutingRule, team_id=rule.team_id, pk=rule.pk, direction=direction)

@@ -3,14 +3,14 @@
 from celery import shared_task
 
 from teams.models import Team
-from tickets import csat, services
+from tickets import csat, positions
 from tickets.sla import recompute, sweep
 
 
 @shared_task(acks_late=True)
 def renumber_positions(team_id: int, status: str) -> int:
     """Restore the gaps between card positions of one column (idempotent)."""
-    return services.positions_renumber(team_id=team_id, status=status)
+    return positions.positions_renumber(team_id=team_id, status=status)
 
 
 @shared_task(acks_late=True)
@@ -36,7 +36,7 @@ def sla_recompute_team(team_id: int) -> int:
     team = Team.objects.filter(pk=team_id).first()
     if team is None:
         return 0
-    return recompute.sla_recompute_team(team=team)
+    return recompute.team_clocks_recompute(team=team)
 
 
 @shared_task(acks_late=True)

@@ -1,7 +1,6 @@
 from django.urls import path
 
-from tickets.views import board, feedback, ticket
-from tickets.views import settings as settings_views
+from tickets.views import accounts, board, feedback, labels, routing, ticket
 from tickets.views import sla_policies as sla_views
 
 app_name = "tickets"
@@ -25,13 +24,13 @@ urlpatterns = [
     path("tickets/<int:number>/edit/", ticket.ticket_edit, name="edit"),
     path("tickets/<int:number>/comments/", ticket.ticket_comment, name="comment"),
     # Routing rules
-    path("routing/", settings_views.routing_page, name="routing"),
-    path("routing/new/", settings_views.routing_create, name="routing-create"),
-    path("routing/<int:pk>/", settings_views.routing_rule, name="routing-rule"),
-    path("routing/<int:pk>/edit/", settings_views.routing_edit, name="routing-edit"),
-    path("routing/<int:pk>/active/", settings_views.routing_active, name="routing-active"),
-    path("routing/<int:pk>/move/", settings_views.routing_move, name="routing-move"),
-    path("routing/<int:pk>/delete/", settings_views.routing_delete, name="routing-delete"),
+    path("routing/", routing.routing_page, name="routing"),
+    path("routing/new/", routing.routing_create, name="routing-create"),
+    path("routing/<int:pk>/", routing.routing_rule, name="routing-rule"),
+    path("routing/<int:pk>/edit/", routing.routing_edit, name="routing-edit"),
+    path("routing/<int:pk>/active/", routing.routing_active, name="routing-active"),
+    path("routing/<int:pk>/move/", routing.routing_move, name="routing-move"),
+    path("routing/<int:pk>/delete/", routing.routing_delete, name="routing-delete"),
     # SLA policies
     path("sla/", sla_views.sla_policies_page, name="sla-policies"),
     path("sla/new/", sla_views.sla_policy_create, name="sla-policy-create"),
@@ -40,15 +39,15 @@ urlpatterns = [
     path("sla/<int:pk>/active/", sla_views.sla_policy_active, name="sla-policy-active"),
     path("sla/<int:pk>/move/", sla_views.sla_policy_move, name="sla-policy-move"),
     path("sla/<int:pk>/delete/", sla_views.sla_policy_delete, name="sla-policy-delete"),
-    path("labels/", settings_views.labels_page, name="labels"),
-    path("labels/new/", settings_views.label_create, name="label-create"),
-    path("labels/<int:pk>/", settings_views.label_row, name="label-row"),
-    path("labels/<int:pk>/edit/", settings_views.label_edit, name="label-edit"),
-    path("labels/<int:pk>/delete/", settings_views.label_delete, name="label-delete"),
-    path("accounts/", settings_views.accounts_page, name="accounts"),
-    path("accounts/new/", settings_views.account_create, name="account-create"),
-    path("accounts/<int:pk>/", settings_views.account_row, name="account-row"),
-    path("accounts/<int:pk>/edit/", settings_views.account_edit, name="account-edit"),
+    path("labels/", labels.labels_page, name="labels"),
+    path("labels/new/", labels.label_create, name="label-create"),
+    path("labels/<int:pk>/", labels.label_row, name="label-row"),
+    path("labels/<int:pk>/edit/", labels.label_edit, name="label-edit"),
+    path("labels/<int:pk>/delete/", labels.label_delete, name="label-delete"),
+    path("accounts/", accounts.accounts_page, name="accounts"),
+    path("accounts/new/", accounts.account_create, name="account-create"),
+    path("accounts/<int:pk>/", accounts.account_row, name="account-row"),
+    path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
     # Customer feedback
     path("feedback/", feedback.feedback_list, name="feedback"),
     path("feedback/new/", feedback.feedback_create, name="feedback-create"),

@@ -225,7 +225,7 @@ def test_weight_change_rescores_the_team_and_only_it(team, other_team):
 
 
 def test_an_accounts_new_tier_rescores_its_feedback_and_where_it_was_merged(team):
-    from tickets.settings_services import account_fingerprint, account_update
+    from tickets.accounts import account_fingerprint, account_update
 
     acme = AccountFactory(team=team, name="Acme", tier="free")
     own, main = submit(team, account=acme), submit(team)

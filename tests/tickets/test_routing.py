@@ -9,6 +9,7 @@ from teams.models import Membership, Role
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, RoutingRuleFactory, make_ticket
 from tickets.choices import Priority, Status, Tier
 from tickets.drafts import TicketDraft
+from tickets.labels import label_delete
 from tickets.models import RoutingRule, Ticket
 from tickets.routing import (
     NO_ACTION,
@@ -22,7 +23,6 @@ from tickets.routing import (
     routing_rule_set_active,
     routing_rule_update,
 )
-from tickets.settings_services import label_delete
 
 pytestmark = pytest.mark.django_db
 

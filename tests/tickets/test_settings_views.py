@@ -13,10 +13,11 @@ from teams.models import Membership, Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, RoutingRuleFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
+from tickets.accounts import account_fingerprint
 from tickets.choices import Priority, Status
+from tickets.labels import label_fingerprint
 from tickets.models import Account, Label, RoutingRule
 from tickets.routing import NO_ACTION
-from tickets.settings_services import account_fingerprint, label_fingerprint
 
 pytestmark = pytest.mark.django_db
 

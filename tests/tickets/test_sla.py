@@ -257,7 +257,7 @@ def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_n
     ticket_move(ticket=done, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
     SLATarget.objects.filter(policy=policy).update(resolution_minutes=1200)
     with django_assert_max_num_queries(16):
-        changed = recompute.sla_recompute_team(team=team)
+        changed = recompute.team_clocks_recompute(team=team)
     assert changed == 5
     for t in open_tickets:
         f = fresh(t)
@@ -299,7 +299,7 @@ def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
         tickets.append(ticket)
     SLATarget.objects.update(first_response_minutes=90, resolution_minutes=600)  # a policy change
 
-    assert recompute.sla_recompute_team(team=office_hours) == len(shapes)
+    assert recompute.team_clocks_recompute(team=office_hours) == len(shapes)
 
     team_sla = engine.TeamSLA.load(office_hours)
     for ticket in tickets:
@@ -337,7 +337,7 @@ def test_bulk_recompute_keeps_edits_and_replies_made_while_it_runs(team, make_me
 
     monkeypatch.setattr(recompute, "clock_times", edits_arrive_meanwhile)
     before = fresh(edited)
-    recompute.sla_recompute_team(team=team)
+    recompute.team_clocks_recompute(team=team)
 
     after = fresh(edited)
     assert after.status == Status.WAITING and after.version == before.version + 1

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
+from core.errors import StaleEdit
 from teams.models import Role
 from teams.permissions import Action
 from tests.factories import TeamFactory, make_ticket
@@ -375,7 +376,7 @@ def test_stale_edit_is_refused_with_current_values_and_input_kept(team, things, 
 
 
 def test_service_refuses_a_stale_write(team, things):
-    with pytest.raises(sla_policies.StaleEdit) as stale:
+    with pytest.raises(StaleEdit) as stale:
         sla_policies.sla_policy_update(
             policy=things["policy"], expected_version=7, change=SLAPolicyChange(name="x", targets={4: (1, 2)})
         )

@@ -70,7 +70,7 @@ def test_tightened_policy_breaches_at_the_next_sweep_after_its_recompute(team, b
     assert sweep.sla_sweep().breached == []
 
     SLATarget.objects.filter(policy=standard).update(first_response_minutes=60)
-    recompute.sla_recompute_team(team=team)
+    recompute.team_clocks_recompute(team=team)
     assert Ticket.objects.get(pk=ticket.pk).frt_due_at < timezone.now() - timedelta(minutes=30)
 
     assert sweep.sla_sweep().breached == [ticket.pk]

@@ -420,7 +420,7 @@ def test_a_new_pause_applies_from_the_next_status_change(team, board, make_membe
     inside = make_ticket(team, title="Already escalated")
     ticket_move(ticket=inside, by=None, column=escalated)
     Column.objects.filter(pk=escalated.pk).update(pauses_sla=True)
-    recompute.sla_recompute_team(team=team)
+    recompute.team_clocks_recompute(team=team)
     assert Ticket.objects.get(pk=inside.pk).sla_paused_since is None, "tickets already there keep their clock"
     later = make_ticket(team, title="Escalated afterwards")
     ticket_move(ticket=later, by=None, column=escalated)

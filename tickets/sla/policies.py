@@ -24,9 +24,10 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Max, Prefetch, QuerySet
 
-from core.errors import Invalid, StaleEdit
+from core.errors import Invalid
+from core.ordered import lock_team_order, next_place, ordered_delete, ordered_move, ordered_set_active
+from core.stale import lock_if_current
 from teams.models import Team
 from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.models import SLAPolicy, SLATarget
@@ -43,15 +44,6 @@ TOO_LONG = "Use a time from 1 minute up to 365 days."
 
 
 # --- Reading policies ------------------------------------------------------------------------
-
-
-def policies_of(team: Team) -> QuerySet[SLAPolicy]:
-    """A team's policies in the order they are tried, with their targets (two queries)."""
-    return (
-        SLAPolicy.objects.filter(team=team)
-        .prefetch_related(Prefetch("targets", queryset=SLATarget.objects.order_by("-priority")))
-        .order_by("order", "id")
-    )
 
 
 def duration_label(minutes: int | None, *, business_hours: bool = True) -> str:
@@ -109,7 +101,7 @@ class PolicySentence:
 
 
 def describe(policy: SLAPolicy) -> PolicySentence:
-    """The policy's conditions, clock, warning and breach actions, and its targets (uses ``policies_of``'s rows)."""
+    """The policy's conditions, clock, warning and breach actions, and its targets (as ``in_order`` loads them)."""
     conditions: list[Phrase] = []
     if policy.account_tier:
         conditions.append(Phrase(str(Tier(policy.account_tier).label), "accounts"))
@@ -234,11 +226,6 @@ def _write_targets(policy: SLAPolicy, change: SLAPolicyChange) -> None:
     )
 
 
-def _lock_team(team_id: int) -> None:
-    """Serialise changes to one team's policy order (the team row, as routing rules do)."""
-    Team.objects.select_for_update().filter(pk=team_id).values_list("pk", flat=True).get()
-
-
 def _recompute_after_commit(team_id: int) -> None:
     """Recompute the team's open tickets once, in bulk, when (and only if) the change commits."""
     transaction.on_commit(lambda: sla_recompute_team.delay(team_id))
@@ -253,14 +240,13 @@ def sla_policy_create(*, team: Team, change: SLAPolicyChange) -> SLAPolicy:
     share outside 1-99% or no name.
     """
     validate(change)
-    _lock_team(team.pk)
-    last = SLAPolicy.objects.filter(team=team).aggregate(m=Max("order"))["m"] or 0
-    policy = SLAPolicy(team=team, order=last + 1, is_active=True)
+    lock_team_order(SLAPolicy, team.pk)
+    policy = SLAPolicy(team=team, order=next_place(SLAPolicy, team.pk), is_active=True)
     _write(policy, change)
     policy.save()
     _write_targets(policy, change)
     _recompute_after_commit(team.pk)
-    return policies_of(team).get(pk=policy.pk)
+    return SLAPolicy.objects.in_order(team).get(pk=policy.pk)
 
 
 @transaction.atomic
@@ -272,16 +258,17 @@ def sla_policy_update(*, policy: SLAPolicy, expected_version: int, change: SLAPo
     :class:`Invalid` (see create). The team's open tickets are recomputed
     after commit.
     """
-    locked = SLAPolicy.objects.select_for_update().select_related("team").get(pk=policy.pk)
-    if locked.version != expected_version:
-        raise StaleEdit(current=policies_of(locked.team).get(pk=policy.pk))
+    locked = lock_if_current(
+        SLAPolicy.objects.select_related("team"), pk=policy.pk, seen=expected_version,
+        current=lambda row: SLAPolicy.objects.in_order(row.team).get(pk=row.pk),
+    )  # fmt: skip
     validate(change)
     _write(locked, change)
     locked.version += 1
     locked.save()
     _write_targets(locked, change)
     _recompute_after_commit(locked.team_id)
-    return policies_of(locked.team).get(pk=policy.pk)
+    return SLAPolicy.objects.in_order(locked.team).get(pk=policy.pk)
 
 
 @transaction.atomic
@@ -291,11 +278,9 @@ def sla_policy_set_active(*, policy: SLAPolicy, is_active: bool) -> SLAPolicy:
     Not a content edit: an open edit form of the policy stays valid. Only an
     actual switch recomputes the team's open tickets.
     """
-    locked = SLAPolicy.objects.select_for_update().select_related("team").get(pk=policy.pk)
-    if locked.is_active != is_active:
-        SLAPolicy.objects.filter(pk=locked.pk).update(is_active=is_active)
-        _recompute_after_commit(locked.team_id)
-    return policies_of(locked.team).get(pk=policy.pk)
+    if ordered_set_active(SLAPolicy, pk=policy.pk, is_active=is_active):
+        _recompute_after_commit(policy.team_id)
+    return SLAPolicy.objects.in_order(policy.team_id).get(pk=policy.pk)
 
 
 @transaction.atomic
@@ -305,9 +290,7 @@ def sla_policy_delete(*, policy: SLAPolicy) -> None:
     Tickets keep their breach and warning history; their clocks are
     recomputed after commit under whichever policy now matches (or none).
     """
-    _lock_team(policy.team_id)
-    SLAPolicy.objects.filter(pk=policy.pk).delete()
-    _renumber(list(SLAPolicy.objects.filter(team_id=policy.team_id).order_by("order", "id")))
+    ordered_delete(SLAPolicy, team_id=policy.team_id, pk=policy.pk)
     _recompute_after_commit(policy.team_id)
 
 
@@ -318,27 +301,7 @@ def sla_policy_move(*, policy: SLAPolicy, direction: Literal["up", "down"]) -> b
     Returns whether the order changed: moving the first policy up or the last
     one down changes nothing and recomputes nothing.
     """
-    _lock_team(policy.team_id)
-    policies = list(SLAPolicy.objects.filter(team_id=policy.team_id).order_by("order", "id"))
-    index = next((i for i, p in enumerate(policies) if p.pk == policy.pk), None)
-    if index is None:
-        return False
-    other = index - 1 if direction == "up" else index + 1
-    before = [p.pk for p in policies]
-    if 0 <= other < len(policies):
-        policies[index], policies[other] = policies[other], policies[index]
-    _renumber(policies)
-    moved = [p.pk for p in policies] != before
+    moved = ordered_move(SLAPolicy, team_id=policy.team_id, pk=policy.pk, direction=direction)
     if moved:
         _recompute_after_commit(policy.team_id)
     return moved
-
-
-def _renumber(policies: list[SLAPolicy]) -> None:
-    """Store 1..n as the order of ``policies``, writing only the rows whose place changed."""
-    changed = []
-    for place, p in enumerate(policies, start=1):
-        if p.order != place:
-            p.order = place
-            changed.append(p)
-    SLAPolicy.objects.bulk_update(changed, ["order"])

@@ -25,7 +25,7 @@ RECOMPUTED = ("sla_policy_id", "frt_due_at", "frt_warn_at", "res_due_at", "res_w
 
 
 @transaction.atomic
-def sla_recompute_team(*, team: Team, now: datetime | None = None) -> int:
+def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
     """Recompute the clocks of every open ticket of a team; returns how many were written.
 
     Run after a policy or calendar change, as one task for the whole team.

@@ -21,7 +21,7 @@ from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
 from tickets import services
-from tickets.board_forms import BoardFilterForm, BoardSettingsForm, MoveForm
+from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
 from tickets.selectors import BoardData, board_data, column_more, lane_key_of
 

@@ -43,7 +43,7 @@ from tickets.feedback_forms import (
     StatusForm,
     TagsForm,
 )
-from tickets.forms import MAX_ID
+from tickets.forms.fields import MAX_ID
 from tickets.models import Account, FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackSource, Label
 
 LIST = "tickets/feedback/list.html"

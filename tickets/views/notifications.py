@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from teams.http import HtmxRequest
+from core.htmx import HtmxRequest
 from teams.models import User
 from tickets import notifications
 

@@ -27,7 +27,9 @@ from teams.models import Team
 from teams.permissions import Action
 from teams.views import team_view
 from tickets import notifications, services
-from tickets.forms import BulkEditForm, CommentForm, TeamOptions, TicketFilterForm, TicketForm
+from tickets.forms.fields import TeamOptions
+from tickets.forms.ticket import CommentForm, TicketForm
+from tickets.forms.ticket_list import BulkEditForm, TicketFilterForm
 from tickets.models import Ticket
 from tickets.services import BulkResult, WipLimitReached
 from tickets.sla.display import ticket_sla

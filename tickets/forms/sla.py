@@ -15,9 +15,9 @@ from typing import Any
 from django import forms
 
 from core.errors import Invalid
+from core.forms import RefusalForm
 from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.models import SLAPolicy
-from tickets.settings_forms import SettingsForm
 from tickets.sla.policies import AT_RISK_RANGE, PRIORITIES, SLAPolicyChange, validate
 
 MINUTES, HOURS = "min", "h"
@@ -58,7 +58,7 @@ class TargetInputs:
     resolution_unit: forms.BoundField
 
 
-class SLAPolicyForm(SettingsForm):
+class SLAPolicyForm(RefusalForm):
     name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "e.g. Enterprise accounts"}))
     account_tier = forms.ChoiceField(label="Account tier", choices=[("", "Any tier"), *Tier.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)

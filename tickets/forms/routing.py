@@ -1,40 +1,22 @@
-"""Forms of the team settings pages: routing rules, labels and customer accounts.
-
-They parse and offer choices; the rules about what may be saved live in the
-services, whose :class:`tickets.errors.Invalid` messages :meth:`SettingsForm.add_refusal`
-puts beside the right field.
-"""
+"""The routing rule form: parses and offers choices; what may be saved is the service's rule."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any, cast
 
 from django import forms
 from django.db.models import Exists, OuterRef, Q
 
-from core.errors import Invalid
+from core.forms import RefusalForm
 from teams.models import Membership, Team, User
 from tickets.choices import Channel, Kind, Priority, Tier
-from tickets.models import Account, Label, RoutingRule, hex_colour
+from tickets.models import Label, RoutingRule
 from tickets.routing import WORKING_ROLES, RoutingRuleChange, keyword_list
-from tickets.settings_services import account_fingerprint, label_fingerprint
 
 AUTO = "auto"
 
 
-class SettingsForm(forms.Form):
-    # Service argument → form field, where they differ.
-    service_fields: dict[str, str] = {}
-
-    def add_refusal(self, refusal: Invalid) -> None:
-        """Show a service's refusal: each message on its field, or above the form."""
-        for key, message in refusal.errors.items():
-            name = self.service_fields.get(key, key) if key else None
-            self.add_error(name if name in self.fields else None, message)
-
-
-class RoutingRuleForm(SettingsForm):
+class RoutingRuleForm(RefusalForm):
     name = forms.CharField(max_length=120, widget=forms.TextInput(attrs={"placeholder": "e.g. Refunds to billing"}))
     channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
     kind = forms.ChoiceField(choices=[("", "Any kind"), *Kind.choices], required=False)
@@ -161,78 +143,3 @@ class RoutingRuleForm(SettingsForm):
             set_assignee=assignee,
             auto_assign=assign == AUTO,
         )
-
-
-class RuleMoveForm(forms.Form):
-    direction = forms.ChoiceField(choices=[("up", "up"), ("down", "down")])
-
-
-class RuleActiveForm(forms.Form):
-    is_active = forms.TypedChoiceField(choices=[("1", "on"), ("0", "off")], coerce=lambda v: v == "1")
-
-
-# Colours offered for new labels, in turn; all readable as dots on white.
-PALETTE = ("#4f46e5", "#0891b2", "#16a34a", "#ca8a04", "#ea580c", "#dc2626", "#db2777", "#7c3aed", "#64748b")
-
-
-class LabelForm(SettingsForm):
-    name = forms.CharField(max_length=40, widget=forms.TextInput(attrs={"placeholder": "e.g. billing"}))
-    colour = forms.CharField(
-        max_length=7,
-        validators=[hex_colour],
-        widget=forms.TextInput(attrs={"type": "color", "class": "form-control-color"}),
-    )
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(
-        self, *args: Any, label: Label | None = None, used_colours: Collection[str] = (), **kwargs: Any
-    ) -> None:
-        if label is not None:
-            kwargs.setdefault("initial", {"name": label.name, "colour": label.colour, "seen": label_fingerprint(label)})
-        else:
-            fresh = [c for c in PALETTE if c not in used_colours]
-            kwargs.setdefault("initial", {"colour": fresh[0] if fresh else PALETTE[0]})
-        super().__init__(*args, **kwargs)
-
-    def clean_colour(self) -> str:
-        return self.cleaned_data["colour"].lower()
-
-
-class AccountForm(SettingsForm):
-    name = forms.CharField(max_length=160, widget=forms.TextInput(attrs={"placeholder": "e.g. Northwind Traders"}))
-    tier = forms.ChoiceField(choices=Tier.choices, initial=Tier.STANDARD)
-    notes = forms.CharField(
-        max_length=2000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "Contract, contacts, anything agents should know"}),
-    )
-    seen = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def __init__(self, *args: Any, account: Account | None = None, **kwargs: Any) -> None:
-        if account is not None:
-            kwargs.setdefault(
-                "initial",
-                {
-                    "name": account.name,
-                    "tier": account.tier,
-                    "notes": account.notes,
-                    "seen": account_fingerprint(account),
-                },
-            )
-        super().__init__(*args, **kwargs)
-
-
-class AccountSearchForm(forms.Form):
-    q = forms.CharField(
-        label="Search",
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Name or notes"}),
-    )
-    tier = forms.ChoiceField(choices=[("", "All tiers"), *Tier.choices], required=False)
-
-    def values(self) -> tuple[str, str]:
-        """The search text and tier; an invalid value searches for nothing in particular."""
-        if not self.is_valid():
-            return "", ""
-        return self.cleaned_data["q"], self.cleaned_data["tier"]

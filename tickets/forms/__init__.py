@@ -1,0 +1,1 @@
+"""Forms of the ticket pages, one module per noun."""
