@@ -56,8 +56,16 @@ INSTALLED_APPS = [
     "teams",
     "projects",
     "tickets",
+    "voice",
     "risks",
 ]
+
+# Regions a page of a lower app shows and a higher app serves (core's ``page_regions`` tag):
+# slot → (URL name, label of the no-JavaScript link). The project composes the apps here.
+PAGE_REGIONS = {
+    "team-page": [("voice:team-csat", "Customer satisfaction")],
+    "ticket-side": [("voice:ticket-csat", "Customer satisfaction")],
+}
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -5,10 +5,11 @@ from django.urls import URLPattern, URLResolver, include, path
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
-from tickets.views import feedback as feedback_views
+from voice.views import feedback as feedback_views
 
 team_patterns: list[URLPattern | URLResolver] = [
     path("", include("tickets.urls")),
+    path("", include("voice.urls")),
     path("", include("projects.urls")),
     path("", include("risks.urls")),
     path("", include("teams.urls")),
@@ -19,7 +20,7 @@ urlpatterns = [
     path("", team_views.home, name="home"),
     path("t/<slug:team_slug>/", include(team_patterns)),
     path("notifications/", include("tickets.notification_urls")),
-    path("survey/", include("tickets.survey_urls")),
+    path("survey/", include("voice.survey_urls")),
     # A team's public feedback form: no sign-in, found by its unguessable key.
     path("feedback/<slug:key>/", feedback_views.public_feedback, name="public-feedback"),
     path("feedback/<slug:key>/thanks/", feedback_views.public_feedback_thanks, name="public-feedback-thanks"),

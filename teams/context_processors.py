@@ -14,7 +14,7 @@ from teams.permissions import Action, can
 SECTION_OF = {"teams:calendar": "teams:detail"}
 # Leads-only pages with a navigation entry of their own: highlighted as
 # themselves, but the switcher opens the page everyone may see instead.
-SWITCH_TO = {"tickets:feedback-settings": "tickets:feedback"}
+SWITCH_TO = {"voice:feedback-settings": "voice:feedback"}
 
 
 def current_team(request: HttpRequest) -> dict[str, Any]:

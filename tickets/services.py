@@ -21,16 +21,7 @@ from tickets.choices import EventField, Status
 from tickets.drafts import TicketDraft
 from tickets.history import event_row
 from tickets.markdown import render_markdown
-from tickets.models import (
-    DEFAULT_COLUMNS,
-    DEFAULT_PAUSED_STATUSES,
-    Board,
-    Column,
-    Comment,
-    Label,
-    Ticket,
-    TicketEvent,
-)
+from tickets.models import DEFAULT_COLUMNS, DEFAULT_PAUSED_STATUSES, Board, Column, Comment, Label, Ticket, TicketEvent
 from tickets.positions import bottom_position, position_between
 from tickets.routing import routing_apply
 from tickets.sla import engine

@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from teams.models import Team
-from tickets import csat, positions
+from tickets import positions
 from tickets.sla import recompute, sweep
 
 
@@ -37,20 +37,3 @@ def sla_recompute_team(team_id: int) -> int:
     if team is None:
         return 0
     return recompute.team_clocks_recompute(team=team)
-
-
-@shared_task(acks_late=True)
-def csat_send_surveys() -> dict[str, int]:
-    """Schedule due CSAT surveys, cancel those of reopened tickets and mail the pending ones.
-
-    Idempotent and safe to overlap: one survey per ticket and resolution cycle,
-    each claimed by one sweep (see :mod:`tickets.csat`).
-    """
-    result = csat.csat_schedule_and_send()
-    return {
-        "scheduled": result.scheduled,
-        "cancelled": result.cancelled,
-        "sent": len(result.sent),
-        "retrying": len(result.retrying),
-        "failed": result.failed,
-    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import accounts, board, feedback, labels, routing, ticket
+from tickets.views import accounts, board, labels, routing, ticket
 from tickets.views import sla_policies as sla_views
 
 app_name = "tickets"
@@ -48,26 +48,4 @@ urlpatterns = [
     path("accounts/new/", accounts.account_create, name="account-create"),
     path("accounts/<int:pk>/", accounts.account_row, name="account-row"),
     path("accounts/<int:pk>/edit/", accounts.account_edit, name="account-edit"),
-    # Customer feedback
-    path("feedback/", feedback.feedback_list, name="feedback"),
-    path("feedback/new/", feedback.feedback_create, name="feedback-create"),
-    path("feedback/settings/", feedback.feedback_settings, name="feedback-settings"),
-    path("feedback/settings/new-link/", feedback.feedback_settings_regenerate, name="feedback-settings-regenerate"),
-    path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback-detail"),
-    path("feedback/<int:pk>/status/", feedback.feedback_status, name="feedback-status"),
-    path("feedback/<int:pk>/tags/", feedback.feedback_tags, name="feedback-tags"),
-    path("feedback/<int:pk>/ticket/", feedback.feedback_to_ticket, name="feedback-to-ticket"),
-    path("feedback/<int:pk>/link/", feedback.feedback_link_ticket, name="feedback-link-ticket"),
-    path("feedback/<int:pk>/project/", feedback.feedback_attach_project, name="feedback-attach-project"),
-    path(
-        "feedback/<int:pk>/tickets/<int:ticket_pk>/unlink/",
-        feedback.feedback_unlink_ticket,
-        name="feedback-unlink-ticket",
-    ),
-    path(
-        "feedback/<int:pk>/projects/<int:project_pk>/detach/",
-        feedback.feedback_detach_project,
-        name="feedback-detach-project",
-    ),
-    path("feedback/<int:pk>/merge/", feedback.feedback_merge, name="feedback-merge"),
 ]

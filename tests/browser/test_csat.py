@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from teams.models import Role
 from tests.factories import PASSWORD
 from tests.tickets.test_csat import LINK, due, resolved
-from tickets import csat
-from tickets.models import CsatSurvey, SurveyStatus
+from voice import surveys as csat
+from voice.choices import SurveyStatus
+from voice.models import CsatSurvey
 
 pytestmark = pytest.mark.browser
 

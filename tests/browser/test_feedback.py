@@ -9,9 +9,10 @@ from playwright.sync_api import Page, expect
 
 from teams.models import Role
 from tests.factories import PASSWORD, AccountFactory
-from tickets import feedback as fb
 from tickets.choices import Kind, Status
-from tickets.models import FeedbackItem, Ticket
+from tickets.models import Ticket
+from voice import feedback as fb
+from voice.models import FeedbackItem
 
 pytestmark = pytest.mark.browser
 

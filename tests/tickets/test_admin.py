@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import make_ticket
-from tickets import feedback
-from tickets.models import CsatSurvey, FeedbackItem, FeedbackSettings, Ticket
+from tickets.models import Ticket
+from voice import feedback
+from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -23,7 +24,7 @@ def test_survey_and_feedback_admin_pages_open(admin_client, team):
         assert listing.status_code == 200
         change = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
         assert change.status_code == 200
-    assert "Please add dark mode" in admin_client.get(reverse("admin:tickets_feedbackitem_changelist")).content.decode()
+    assert "Please add dark mode" in admin_client.get(reverse("admin:voice_feedbackitem_changelist")).content.decode()
 
 
 def test_tickets_are_read_only_in_the_admin(admin_client, team):

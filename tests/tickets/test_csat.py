@@ -12,10 +12,13 @@ from django.utils import timezone
 
 from teams.models import Role
 from tests.factories import make_ticket
-from tickets import csat, feedback
 from tickets.choices import Kind, Status
-from tickets.models import CsatSurvey, FeedbackItem, FeedbackSettings, SurveyStatus, Ticket
+from tickets.models import Ticket
 from tickets.services import ticket_update
+from voice import feedback
+from voice import surveys as csat
+from voice.choices import SurveyStatus
+from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -260,7 +263,7 @@ def test_many_due_surveys_go_out_in_batches_in_one_sweep(team, mailoutbox, monke
 
 
 def test_the_task_runs_the_sweep(team, mailoutbox):
-    from tickets.tasks import csat_send_surveys
+    from voice.tasks import csat_send_surveys
 
     ticket = resolved(team)
     Ticket.objects.filter(pk=ticket.pk).update(resolved_at=timezone.now() - DELAY - timedelta(minutes=1))

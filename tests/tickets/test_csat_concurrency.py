@@ -14,9 +14,11 @@ from django.urls import reverse
 
 from teams.models import Role
 from tests.tickets.test_csat import LINK, due, resolved
-from tickets import csat
 from tickets.choices import Kind
-from tickets.models import CsatSurvey, SurveyStatus, Ticket
+from tickets.models import Ticket
+from voice import surveys as csat
+from voice.choices import SurveyStatus
+from voice.models import CsatSurvey
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

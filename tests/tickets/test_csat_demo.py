@@ -11,12 +11,14 @@ from django.test.utils import CaptureQueriesContext
 from teams.demo import seed_people
 from teams.models import Team, User
 from tickets.choices import Kind, Status
-from tickets.csat import LOW_SCORE, SURVEYED_KINDS
 from tickets.demo import seed_tickets
-from tickets.demo_csat import seed_csat
-from tickets.demo_feedback import seed_feedback
 from tickets.demo_sla import seed_sla
-from tickets.models import CsatSurvey, FeedbackChannel, FeedbackItem, FeedbackSource, SurveyStatus, Ticket
+from tickets.models import Ticket
+from voice.choices import FeedbackChannel, FeedbackSource, SurveyStatus
+from voice.demo_csat import seed_csat
+from voice.demo_feedback import seed_feedback
+from voice.models import CsatSurvey, FeedbackItem
+from voice.surveys import LOW_SCORE, SURVEYED_KINDS
 
 pytestmark = pytest.mark.django_db
 

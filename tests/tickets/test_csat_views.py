@@ -14,9 +14,11 @@ from django.utils import timezone
 from teams.models import Role
 from tests.factories import make_ticket
 from tests.tickets.test_csat import LINK, resolved, send_one, sweep
-from tickets import csat
 from tickets.choices import Kind
-from tickets.models import CsatSurvey, SurveyStatus, Ticket
+from tickets.models import Ticket
+from voice import surveys as csat
+from voice.choices import SurveyStatus
+from voice.models import CsatSurvey
 
 pytestmark = pytest.mark.django_db
 
@@ -211,9 +213,23 @@ def test_the_survey_needs_no_sign_in_and_a_signed_in_agent_sees_the_same_page(te
 
 
 def detail(client, ticket) -> str:
+    """The ticket page with its CSAT region, as the browser composes it (the page loads the region)."""
     response = client.get(reverse("tickets:detail", args=[ticket.team.slug, ticket.number]))
     assert response.status_code == 200
-    return response.content.decode()
+    page = response.content.decode()
+    region_url = reverse("voice:ticket-csat", args=[ticket.team.slug, ticket.number])
+    assert f'hx-get="{region_url}" hx-trigger="load"' in page
+    region = client.get(region_url, HTTP_HX_REQUEST="true")
+    assert region.status_code == 200 and region["Vary"] and "HX-Request" in region["Vary"]
+    return page + region.content.decode()
+
+
+def team_page(client, slug: str) -> str:
+    """The team page with its CSAT region, as the browser composes it."""
+    page = client.get(reverse("teams:detail", args=[slug])).content.decode()
+    region_url = reverse("voice:team-csat", args=[slug])
+    assert f'hx-get="{region_url}" hx-trigger="load"' in page
+    return page + client.get(region_url, HTTP_HX_REQUEST="true").content.decode()
 
 
 def csat_panel(html: str) -> str:
@@ -315,7 +331,7 @@ def test_the_team_page_shows_the_figures_and_the_latest_answers(team, other_team
                               status=SurveyStatus.SENT, sent_at=timezone.now() - timedelta(days=2))  # fmt: skip
     answer(other_team, 9, 1, "Secret of the other team")
 
-    html = team_section(viewer.get(reverse("teams:detail", args=["care"])).content.decode())
+    html = team_section(team_page(viewer, "care"))
     assert "Customer satisfaction" in html and "Last 30 days" in html
     assert "67%" in html and "2 of 3 answers scored 4 or 5" in html
     assert "3.3" in html and "75%" in html and "3 of 4 surveys sent answered" in html
@@ -326,9 +342,7 @@ def test_the_team_page_shows_the_figures_and_the_latest_answers(team, other_team
 
 
 def test_the_team_page_without_surveys_says_so(team, make_member, login):
-    html = team_section(
-        login(make_member(team, Role.AGENT)).get(reverse("teams:detail", args=["care"])).content.decode()
-    )
+    html = team_section(team_page(login(make_member(team, Role.AGENT)), "care"))
     assert "No surveys were sent or answered" in html and "No answers yet." in html
 
 
@@ -336,29 +350,34 @@ def test_another_teams_page_and_answers_stay_hidden(team, other_team, make_membe
     answer(other_team, 1, 2, "Their private words")
     client = login(make_member(team, Role.LEAD))
     assert client.get(reverse("teams:detail", args=["other"])).status_code == 404
-    assert "Their private words" not in client.get(reverse("teams:detail", args=["care"])).content.decode()
+    assert client.get(reverse("voice:team-csat", args=["other"])).status_code == 404
+    assert "Their private words" not in team_page(client, "care")
 
 
 def test_the_team_section_costs_the_same_queries_for_1_and_25_answers(
     team, make_member, login, django_assert_num_queries
 ):
     from django.db import connection
-    from django.template import Context, Template
+    from django.template.loader import render_to_string
     from django.test.utils import CaptureQueriesContext
 
-    section = Template("{% load csat %}{% csat_team_section team %}")
+    from voice.views.csat import team_csat_context
+
+    def section():
+        return render_to_string("voice/csat/team_section.html", team_csat_context(team))
+
     client = login(make_member(team, Role.LEAD))
-    url = reverse("teams:detail", args=["care"])
+    url = reverse("voice:team-csat", args=["care"])
     answer(team, 1, 5, "One")
     client.get(url)
     with django_assert_num_queries(2):  # the figures, the latest answers
-        section.render(Context({"team": team}))
+        section()
     with CaptureQueriesContext(connection) as small:
         client.get(url)
     for i in range(2, 26):
         answer(team, i, 1 + i % 5, f"Comment {i}", days_ago=i / 2)
     with django_assert_num_queries(2):
-        assert section.render(Context({"team": team})).count('class="csat-recent-item"') == 10
+        assert section().count('class="csat-recent-item"') == 10
     with django_assert_num_queries(len(small.captured_queries)):
         html = team_section(client.get(url).content.decode())
     assert html.count('class="csat-recent-item"') == 10

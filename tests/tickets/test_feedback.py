@@ -7,18 +7,11 @@ import pytest
 from core.errors import Invalid, StaleEdit
 from teams.models import Role
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
-from tickets import feedback as fb
 from tickets.choices import Kind, Status
-from tickets.models import (
-    CsatSurvey,
-    FeedbackChannel,
-    FeedbackItem,
-    FeedbackSettings,
-    FeedbackSource,
-    FeedbackStatus,
-    SurveyStatus,
-    Ticket,
-)
+from tickets.models import Ticket
+from voice import feedback as fb
+from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus, SurveyStatus
+from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
 
 pytestmark = pytest.mark.django_db
 

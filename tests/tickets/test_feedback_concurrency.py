@@ -9,9 +9,10 @@ import pytest
 from django.db import connection
 
 from core.errors import Invalid, StaleEdit
-from tickets import feedback as fb
 from tickets.choices import Kind
-from tickets.models import FeedbackItem, Ticket
+from tickets.models import Ticket
+from voice import feedback as fb
+from voice.models import FeedbackItem
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -9,9 +9,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import AccountFactory
-from tickets import feedback as fb
-from tickets.models import FeedbackItem, FeedbackSettings
-from tickets.views.feedback import RATE_LIMIT
+from voice import feedback as fb
+from voice.models import FeedbackItem, FeedbackSettings
+from voice.views.feedback import RATE_LIMIT
 
 pytestmark = pytest.mark.django_db
 

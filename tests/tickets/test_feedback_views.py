@@ -15,9 +15,11 @@ from teams.models import Role
 from teams.permissions import Action
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tests.teams.test_permissions import EXPECTED
-from tickets import feedback as fb
 from tickets.choices import Kind
-from tickets.models import FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackSource, FeedbackStatus, Ticket
+from tickets.models import Ticket
+from voice import feedback as fb
+from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus
+from voice.models import FeedbackItem, FeedbackSettings
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +33,7 @@ def submit(team, text="The export is too slow", **kwargs):
 
 
 def url(name: str, team, *args: Any) -> str:
-    return reverse(f"tickets:{name}", args=[team.slug, *args])
+    return reverse(f"voice:{name}", args=[team.slug, *args])
 
 
 @pytest.fixture
@@ -522,13 +524,13 @@ def test_feedback_settings_are_highlighted_as_themselves_and_the_switcher_opens_
 
     lead = make_member(team, Role.LEAD)
     Membership.objects.create(user=lead, team=other_team, role=Role.AGENT)
-    html = login(lead).get(reverse("tickets:feedback-settings", args=[team.slug])).content.decode()
-    settings_url = reverse("tickets:feedback-settings", args=[team.slug])
+    html = login(lead).get(reverse("voice:feedback-settings", args=[team.slug])).content.decode()
+    settings_url = reverse("voice:feedback-settings", args=[team.slug])
     assert f'class="nav-item active" href="{settings_url}"' in html
-    assert f'class="nav-item active" href="{reverse("tickets:feedback", args=[team.slug])}"' not in html
+    assert f'class="nav-item active" href="{reverse("voice:feedback", args=[team.slug])}"' not in html
     # An agent in the other team may not open its settings: the switcher offers its feedback list.
-    assert f'href="{reverse("tickets:feedback", args=[other_team.slug])}"' in html
-    assert f'href="{reverse("tickets:feedback-settings", args=[other_team.slug])}"' not in html
+    assert f'href="{reverse("voice:feedback", args=[other_team.slug])}"' in html
+    assert f'href="{reverse("voice:feedback-settings", args=[other_team.slug])}"' not in html
 
 
 def test_a_wrong_link_is_undone_and_the_item_goes_back_to_triaged(team, other_team, make_member, login):

@@ -34,13 +34,7 @@ from django.utils import timezone
 from teams.calendar import BusinessCalendar, epoch_seconds, from_epoch_seconds
 from teams.models import Team
 from tickets.choices import Status
-from tickets.models import (
-    Column,
-    SLAPolicy,
-    SLASweepMark,
-    SLATarget,
-    Ticket,
-)
+from tickets.models import Column, SLAPolicy, SLASweepMark, SLATarget, Ticket
 
 PAUSED = "paused"
 RESOLVED = "resolved"

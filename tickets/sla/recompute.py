@@ -13,10 +13,7 @@ from core.bulk import update_from_values
 from teams.calendar import from_epoch_seconds
 from teams.models import Team
 from tickets.choices import Status
-from tickets.models import (
-    Account,
-    Ticket,
-)
+from tickets.models import Account, Ticket
 from tickets.sla.engine import TeamSLA, clock_times, earliest_unclaimed, pause_stops, sweep_from
 
 RECOMPUTE_BATCH = 10000

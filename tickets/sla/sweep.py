@@ -17,13 +17,7 @@ from core.bulk import update_from_values
 from teams.models import Membership, Role
 from tickets.choices import EventField, Priority, SLAAlertKind, SLATargetKind, Status
 from tickets.history import event_row
-from tickets.models import (
-    Notification,
-    SLAAlert,
-    SLASweepMark,
-    Ticket,
-    TicketEvent,
-)
+from tickets.models import Notification, SLAAlert, SLASweepMark, Ticket, TicketEvent
 from tickets.positions import POSITION_GAP
 from tickets.sla.engine import SLA_FIELDS, SWEEP_OVERLAP, TeamSLA, on_status_change, refresh, sweep_from
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from tickets.csat import SCORE_LABELS
+from voice.surveys import SCORE_LABELS
 
 COMMENT_MAX_LENGTH = 2000
 CHOOSE_A_SCORE = "Choose a score from 1 to {scale}."

@@ -1,7 +1,7 @@
 """Forms of the feedback pages: list filters, logging feedback, the item's actions, settings, the public form.
 
 They parse and offer choices; what may be stored is decided by
-:mod:`tickets.feedback`, whose :class:`tickets.errors.Invalid` messages
+:mod:`voice.feedback`, whose :class:`tickets.errors.Invalid` messages
 ``add_refusal`` puts beside the right field.
 """
 
@@ -18,7 +18,11 @@ from django import forms
 from core.forms import RefusalForm
 from projects.models import Project
 from teams.models import Team
-from tickets.feedback import (
+from tickets.forms.fields import MAX_ID, ObjectChoiceField, ObjectMultipleChoiceField, account_label
+from tickets.forms.sla import FACTOR, HOURS, MINUTES, UNITS, split_minutes
+from tickets.models import Account, Label, Ticket
+from voice.choices import FeedbackChannel, FeedbackStatus
+from voice.feedback import (
     ANY_STATUS,
     MAX_CSAT_DELAY_MINUTES,
     MAX_NAME,
@@ -28,9 +32,7 @@ from tickets.feedback import (
     FeedbackFilters,
     FeedbackSettingsChange,
 )
-from tickets.forms.fields import MAX_ID, ObjectChoiceField, ObjectMultipleChoiceField, account_label
-from tickets.forms.sla import FACTOR, HOURS, MINUTES, UNITS, split_minutes
-from tickets.models import Account, FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackStatus, Label, Ticket
+from voice.models import FeedbackItem, FeedbackSettings
 
 # --- List filters -----------------------------------------------------------------------------
 

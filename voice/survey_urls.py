@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from tickets.views import survey
+from voice.views import survey
 
 app_name = "survey"
 

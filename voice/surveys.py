@@ -53,17 +53,11 @@ from django.utils import timezone
 from teams.models import Membership, Role, Team, User
 from tickets.choices import Channel, Kind, Priority, Status
 from tickets.drafts import TicketDraft
-from tickets.feedback import MAX_TEXT, feedback_rescore_for_survey, feedback_submit
-from tickets.models import (
-    CSAT_SCALE,
-    CsatSurvey,
-    FeedbackChannel,
-    FeedbackSettings,
-    FeedbackSource,
-    SurveyStatus,
-    Ticket,
-)
+from tickets.models import Ticket
 from tickets.services import ticket_create
+from voice.choices import CSAT_SCALE, FeedbackChannel, FeedbackSource, SurveyStatus
+from voice.feedback import MAX_TEXT, feedback_rescore_for_survey, feedback_submit
+from voice.models import CsatSurvey, FeedbackSettings
 
 logger = logging.getLogger(__name__)
 
@@ -231,16 +225,16 @@ def survey_mail(survey: CsatSurvey, token: str, *, expires_at: datetime, mail_co
         "scores": [(n, SCORE_LABELS[n], survey_url(token, n)) for n in range(1, survey.scale + 1)],
         "expires_on": timezone.localtime(expires_at, team.tzinfo),
     }
-    subject = " ".join(render_to_string("tickets/csat/email_subject.txt", context).split())
+    subject = " ".join(render_to_string("voice/csat/email_subject.txt", context).split())
     message = EmailMultiAlternatives(
         subject=subject,
-        body=render_to_string("tickets/csat/email.txt", context),
+        body=render_to_string("voice/csat/email.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[survey.email],
         connection=mail_connection,
         headers={"Auto-Submitted": "auto-generated"},
     )
-    message.attach_alternative(render_to_string("tickets/csat/email.html", context), "text/html")
+    message.attach_alternative(render_to_string("voice/csat/email.html", context), "text/html")
     return message
 
 

@@ -31,8 +31,11 @@ from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
-from tickets import feedback
-from tickets.feedback_forms import (
+from tickets.forms.fields import MAX_ID
+from tickets.models import Account, Label
+from voice import feedback
+from voice.choices import FeedbackChannel, FeedbackSource
+from voice.forms import (
     AttachProjectForm,
     FeedbackFilterForm,
     FeedbackForm,
@@ -43,20 +46,19 @@ from tickets.feedback_forms import (
     StatusForm,
     TagsForm,
 )
-from tickets.forms.fields import MAX_ID
-from tickets.models import Account, FeedbackChannel, FeedbackItem, FeedbackSettings, FeedbackSource, Label
+from voice.models import FeedbackItem, FeedbackSettings
 
-LIST = "tickets/feedback/list.html"
-DETAIL = "tickets/feedback/detail.html"
-SETTINGS = "tickets/feedback/settings.html"
-PUBLIC_FORM = "tickets/feedback/public_form.html"
-PUBLIC_THANKS = "tickets/feedback/public_thanks.html"
-PUBLIC_UNAVAILABLE = "tickets/feedback/public_unavailable.html"
-PUBLIC_LIMITED = "tickets/feedback/public_limited.html"
+LIST = "voice/feedback/list.html"
+DETAIL = "voice/feedback/detail.html"
+SETTINGS = "voice/feedback/settings.html"
+PUBLIC_FORM = "voice/feedback/public_form.html"
+PUBLIC_THANKS = "voice/feedback/public_thanks.html"
+PUBLIC_UNAVAILABLE = "voice/feedback/public_unavailable.html"
+PUBLIC_LIMITED = "voice/feedback/public_limited.html"
 PER_PAGE = 25
 MERGE_CANDIDATES = 30
 # The item pages light up "Feedback" in the navigation (and the team switcher opens the list).
-SECTION = {"current_section": "tickets:feedback"}
+SECTION = {"current_section": "voice:feedback"}
 STALE = (
     "Someone else changed this feedback while you were looking at it. What is saved now is shown; "
     "check it and send your change again."
@@ -97,7 +99,7 @@ def _list_context(request: TeamRequest, team: Team, labels: list[Label], **extra
     scores = feedback.impact_breakdowns(items, weights)
     params = QueryDict(mutable=True)
     params.update(filters.params)
-    list_url = reverse("tickets:feedback", args=[team.slug])
+    list_url = reverse("voice:feedback", args=[team.slug])
     return {
         "team": team,
         "filters": filters,
@@ -148,7 +150,7 @@ def feedback_create(request: TeamRequest, team: Team) -> HttpResponse:
         else:
             messages.success(request, f"Logged feedback #{item.pk} (impact {item.impact_score:g}).")
             if not request.htmx:
-                return redirect("tickets:feedback-detail", team_slug=team.slug, pk=item.pk)
+                return redirect("voice:feedback-detail", team_slug=team.slug, pk=item.pk)
             context = {"team": team, "form": _new_form(team, labels)}
             return trigger_client_event(render(request, f"{LIST}#feedback-new", context), "feedback-changed")
     if request.htmx:
@@ -211,7 +213,7 @@ def _answer(request: TeamRequest, team: Team, item: FeedbackItem, *, status: int
     if status >= 400:
         item = _item_or_404(team, item.pk)
         return render(request, DETAIL, _detail_context(request, team, item, **forms), status=status)
-    return redirect("tickets:feedback-detail", team_slug=team.slug, pk=item.pk)
+    return redirect("voice:feedback-detail", team_slug=team.slug, pk=item.pk)
 
 
 @vary_on_headers("HX-Request")
@@ -385,7 +387,7 @@ def feedback_merge(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
         form.add_refusal(refusal)
         return _answer(request, team, item, status=422, merge_form=form)
     messages.success(request, f"Merged #{item.pk} into #{merged.pk}: it now counts {merged.mentions} mentions.")
-    url = reverse("tickets:feedback-detail", args=[team.slug, merged.pk])
+    url = reverse("voice:feedback-detail", args=[team.slug, merged.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
@@ -433,7 +435,7 @@ def feedback_settings(request: TeamRequest, team: Team) -> HttpResponse:
         " Impact scores follow the new weights." if feedback.Weights.of(saved) != feedback.Weights.of(settings) else ""
     )
     messages.success(request, f"Saved the feedback settings.{weights_note}")
-    return redirect("tickets:feedback-settings", team_slug=team.slug)
+    return redirect("voice:feedback-settings", team_slug=team.slug)
 
 
 @require_POST
@@ -441,7 +443,7 @@ def feedback_settings(request: TeamRequest, team: Team) -> HttpResponse:
 def feedback_settings_regenerate(request: TeamRequest, team: Team) -> HttpResponse:
     feedback.feedback_public_key_regenerate(team=team, by=request.user)
     messages.success(request, "The public form has a new address; the old one no longer works.")
-    return redirect("tickets:feedback-settings", team_slug=team.slug)
+    return redirect("voice:feedback-settings", team_slug=team.slug)
 
 
 # --- The public form ---------------------------------------------------------------------------

@@ -27,16 +27,18 @@ from django.db.models.functions import Lower
 
 from teams.models import Team, User
 from tickets.choices import Kind, Status
-from tickets.csat import (
+from tickets.demo import insert_rows
+from tickets.markdown import render_markdown
+from tickets.models import Ticket
+from voice.choices import CSAT_SCALE, SurveyStatus
+from voice.models import CsatSurvey
+from voice.surveys import (
     DEFAULT_DELAY_MINUTES,
     DEFAULT_EXPIRY_DAYS,
     LOW_SCORE,
     SURVEYED_KINDS,
     follow_up_draft,
 )
-from tickets.demo import insert_rows
-from tickets.markdown import render_markdown
-from tickets.models import CSAT_SCALE, CsatSurvey, SurveyStatus, Ticket
 
 RESPONSE_RATE = 0.42
 SCORE_WEIGHTS = {5: 46, 4: 26, 3: 12, 2: 9, 1: 7}

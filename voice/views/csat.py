@@ -1,7 +1,8 @@
-"""CSAT on staff pages: the ticket's survey panel and the team page's "Customer satisfaction" section.
+"""CSAT regions of staff pages: a ticket's survey panel and a team's "Customer satisfaction" section.
 
-Inclusion tags, so that the teams app's template can show the section
-without the teams app importing tickets.
+The ticket and team pages (lower apps) show them as composed regions
+(``PAGE_REGIONS``): HTMX loads each when the page loads; a plain request gets
+the region as a page of its own.
 """
 
 from __future__ import annotations
@@ -9,14 +10,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from django import template
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
+from core.htmx import fragment_or_page
+from teams.http import TeamRequest
 from teams.models import Team
-from tickets.csat import SCORE_LABELS, csat_for_ticket, csat_recent_answers, csat_summary
+from teams.views import team_view
 from tickets.models import Ticket
-
-register = template.Library()
+from voice.surveys import SCORE_LABELS, csat_for_ticket, csat_recent_answers, csat_summary
 
 TEAM_PERIOD_DAYS = 30
 RECENT_ANSWERS = 10
@@ -30,8 +34,7 @@ STATE_LABELS = {
 }
 
 
-@register.inclusion_tag("tickets/csat/ticket_panel.html")
-def ticket_csat(ticket: Ticket) -> dict[str, Any]:
+def ticket_csat_context(ticket: Ticket) -> dict[str, Any]:
     """The ticket's surveys (status, answer, follow-up) and, on a follow-up, the answer it follows up."""
     now = timezone.now()
     data = csat_for_ticket(ticket, now=now)
@@ -41,8 +44,7 @@ def ticket_csat(ticket: Ticket) -> dict[str, Any]:
     return {"ticket": ticket, "team": ticket.team, "csat": data, "now": now}
 
 
-@register.inclusion_tag("tickets/csat/team_section.html")
-def csat_team_section(team: Team) -> dict[str, Any]:
+def team_csat_context(team: Team) -> dict[str, Any]:
     """The last 30 days' CSAT, mean score and response rate, and the latest answers: two queries."""
     now = timezone.now()
     return {
@@ -51,3 +53,18 @@ def csat_team_section(team: Team) -> dict[str, Any]:
         "summary": csat_summary(team=team, since=now - timedelta(days=TEAM_PERIOD_DAYS), until=now),
         "recent": csat_recent_answers(team=team, limit=RECENT_ANSWERS),
     }
+
+
+@require_safe
+@team_view()
+def ticket_csat(request: TeamRequest, team: Team, number: int) -> HttpResponse:
+    """The survey panel of one of the team's tickets (empty when the ticket has no survey)."""
+    ticket = get_object_or_404(Ticket.objects.select_related("team"), team=team, number=number)
+    return fragment_or_page(request, "voice/csat/ticket.html", "ticket-csat", ticket_csat_context(ticket))
+
+
+@require_safe
+@team_view()
+def team_csat(request: TeamRequest, team: Team) -> HttpResponse:
+    """The team's customer satisfaction over the last 30 days."""
+    return fragment_or_page(request, "voice/csat/team.html", "team-csat", team_csat_context(team))

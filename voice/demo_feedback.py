@@ -6,7 +6,7 @@ mentions and accounts add up), some tagged, linked to the team's tickets or
 attached to its projects, in every status; and the comments of the demo
 survey answers (seeded before), as the survey intake records them. The
 scores are then computed by
-:func:`tickets.feedback.feedback_rescore`, like any other.
+:func:`voice.feedback.feedback_rescore`, like any other.
 
 Deterministic: no random draws; who said what, when and through which
 channel follows from each item's place in the list, and every date hangs off
@@ -25,17 +25,10 @@ from django.utils.text import slugify
 from projects.models import Project
 from teams.models import Membership, Role, Team
 from tickets.choices import Kind
-from tickets.feedback import feedback_rescore, feedback_settings_of
-from tickets.models import (
-    Account,
-    CsatSurvey,
-    FeedbackChannel,
-    FeedbackItem,
-    FeedbackSource,
-    FeedbackStatus,
-    Label,
-    Ticket,
-)
+from tickets.models import Account, Label, Ticket
+from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus
+from voice.feedback import feedback_rescore, feedback_settings_of
+from voice.models import CsatSurvey, FeedbackItem
 
 # (what the customer said, tags by name, how many others said it again)
 THEMES: tuple[tuple[str, tuple[str, ...], int], ...] = (

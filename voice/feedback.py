@@ -51,18 +51,10 @@ from projects.models import Project
 from teams.models import Team, User
 from tickets.choices import Channel, Kind, Status, Tier
 from tickets.drafts import TicketDraft
-from tickets.models import (
-    Account,
-    CsatSurvey,
-    FeedbackChannel,
-    FeedbackItem,
-    FeedbackSettings,
-    FeedbackSource,
-    FeedbackStatus,
-    Label,
-    Ticket,
-)
+from tickets.models import Account, Label, Ticket
 from tickets.services import ticket_create
+from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus
+from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
 
 MAX_TEXT = 5000
 MAX_NAME = 120
@@ -597,7 +589,7 @@ def ticket_description(item: FeedbackItem) -> str:
     facts.append(f"Received: {received.day} {received:%b %Y, %H:%M} ({item.team.time_zone})")
     if item.mentions > 1:
         facts.append(f"Mentions: {item.mentions} (duplicates merged)")
-    url = reverse("tickets:feedback-detail", args=[item.team.slug, item.pk])
+    url = reverse("voice:feedback-detail", args=[item.team.slug, item.pk])
     return (
         f"Customer feedback [#{item.pk}]({url}):\n\n{quoted}\n\n"
         + "\n".join(f"- {fact}" for fact in facts)

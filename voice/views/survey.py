@@ -2,7 +2,7 @@
 
 A GET (or HEAD) only shows the form, with the score of the clicked link
 preselected: mail scanners fetch links, so a fetch must never record an
-answer. The POST records it once (see :func:`tickets.csat.csat_answer`) and
+answer. The POST records it once (see :func:`voice.surveys.csat_answer`) and
 redirects to the thank-you page. An answered, expired or unknown link gets a
 page that says so (410 or 404), never an error. CSRF protection stays on:
 the form's GET sets the token cookie, as for any form.
@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from tickets import csat
-from tickets.csat_forms import SurveyForm
-from tickets.models import CsatSurvey
+from voice import surveys as csat
+from voice.models import CsatSurvey
+from voice.survey_forms import SurveyForm
 
-PAGE = "tickets/csat/survey.html"
-CLOSED = "tickets/csat/closed.html"
-THANKS = "tickets/csat/thanks.html"
+PAGE = "voice/csat/survey.html"
+CLOSED = "voice/csat/closed.html"
+THANKS = "voice/csat/thanks.html"
 
 
 def _closed(request: HttpRequest, state: csat.SurveyState, survey: CsatSurvey | None) -> HttpResponse:
