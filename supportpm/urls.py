@@ -5,7 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
-from voice.views import feedback as feedback_views
+from voice.views import public as public_feedback
 
 team_patterns: list[URLPattern | URLResolver] = [
     path("", include("tickets.urls")),
@@ -22,8 +22,8 @@ urlpatterns = [
     path("notifications/", include("tickets.notification_urls")),
     path("survey/", include("voice.survey_urls")),
     # A team's public feedback form: no sign-in, found by its unguessable key.
-    path("feedback/<slug:key>/", feedback_views.public_feedback, name="public-feedback"),
-    path("feedback/<slug:key>/thanks/", feedback_views.public_feedback_thanks, name="public-feedback-thanks"),
+    path("feedback/<slug:key>/", public_feedback.public_feedback, name="public-feedback"),
+    path("feedback/<slug:key>/thanks/", public_feedback.public_feedback_thanks, name="public-feedback-thanks"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),

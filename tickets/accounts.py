@@ -74,7 +74,7 @@ def account_update(*, account: Account, seen: str, name: str, tier: str, notes: 
         raise Invalid({"name": f"There is already an account called “{name}” in this team."}) from None
     if tier_changed:
         # The tier counts in the impact score of the account's feedback.
-        from voice.feedback import feedback_rescore
+        from voice.impact import feedback_rescore
 
         feedback_rescore(items=list(locked.feedback_items.values_list("pk", flat=True)))
     return Account.objects.for_settings(locked.team).get(pk=account.pk)

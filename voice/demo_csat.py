@@ -30,15 +30,10 @@ from tickets.choices import Kind, Status
 from tickets.demo import insert_rows
 from tickets.markdown import render_markdown
 from tickets.models import Ticket
+from voice.answers import follow_up_draft
 from voice.choices import CSAT_SCALE, SurveyStatus
 from voice.models import CsatSurvey
-from voice.surveys import (
-    DEFAULT_DELAY_MINUTES,
-    DEFAULT_EXPIRY_DAYS,
-    LOW_SCORE,
-    SURVEYED_KINDS,
-    follow_up_draft,
-)
+from voice.surveys import DEFAULT_DELAY_MINUTES, DEFAULT_EXPIRY_DAYS, LOW_SCORE, SURVEYED_KINDS
 
 RESPONSE_RATE = 0.42
 SCORE_WEIGHTS = {5: 46, 4: 26, 3: 12, 2: 9, 1: 7}

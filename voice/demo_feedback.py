@@ -27,8 +27,9 @@ from teams.models import Membership, Role, Team
 from tickets.choices import Kind
 from tickets.models import Account, Label, Ticket
 from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus
-from voice.feedback import feedback_rescore, feedback_settings_of
+from voice.impact import feedback_rescore
 from voice.models import CsatSurvey, FeedbackItem
+from voice.options import feedback_settings_ensure
 
 # (what the customer said, tags by name, how many others said it again)
 THEMES: tuple[tuple[str, tuple[str, ...], int], ...] = (
@@ -198,7 +199,7 @@ def seed_feedback(*, teams: Mapping[str, Team], today: date) -> FeedbackSeedResu
     ordered: Sequence[Team] = [teams[slug] for slug in sorted(teams)]
     items = merged = 0
     for team in ordered:
-        feedback_settings_of(team=team)
+        feedback_settings_ensure(team=team)
         if FeedbackItem.objects.filter(team=team).exists():
             continue
         added, dups = _seed_team(team, anchor)

@@ -22,17 +22,10 @@ from tickets.forms.fields import MAX_ID, ObjectChoiceField, ObjectMultipleChoice
 from tickets.forms.sla import FACTOR, HOURS, MINUTES, UNITS, split_minutes
 from tickets.models import Account, Label, Ticket
 from voice.choices import FeedbackChannel, FeedbackStatus
-from voice.feedback import (
-    ANY_STATUS,
-    MAX_CSAT_DELAY_MINUTES,
-    MAX_NAME,
-    MAX_TEXT,
-    MAX_WEIGHT,
-    OPEN,
-    FeedbackFilters,
-    FeedbackSettingsChange,
-)
+from voice.feedback import MAX_NAME, MAX_TEXT
 from voice.models import FeedbackItem, FeedbackSettings
+from voice.options import MAX_CSAT_DELAY_MINUTES, MAX_WEIGHT, FeedbackSettingsChange
+from voice.selectors import ANY_STATUS, OPEN, FeedbackFilters
 
 # --- List filters -----------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from voice.views import csat, feedback
+from voice.views import csat, feedback, options
 
 app_name = "voice"
 
@@ -11,8 +11,8 @@ urlpatterns = [
     # Customer feedback
     path("feedback/", feedback.feedback_list, name="feedback"),
     path("feedback/new/", feedback.feedback_create, name="feedback-create"),
-    path("feedback/settings/", feedback.feedback_settings, name="feedback-settings"),
-    path("feedback/settings/new-link/", feedback.feedback_settings_regenerate, name="feedback-settings-regenerate"),
+    path("feedback/settings/", options.feedback_settings, name="feedback-settings"),
+    path("feedback/settings/new-link/", options.feedback_settings_regenerate, name="feedback-settings-regenerate"),
     path("feedback/<int:pk>/", feedback.feedback_detail, name="feedback-detail"),
     path("feedback/<int:pk>/status/", feedback.feedback_status, name="feedback-status"),
     path("feedback/<int:pk>/tags/", feedback.feedback_tags, name="feedback-tags"),

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from tests.factories import make_ticket
 from tickets.models import Ticket
-from voice import feedback
+from voice import feedback, options
 from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +17,7 @@ def test_survey_and_feedback_admin_pages_open(admin_client, team):
     ticket = make_ticket(team, title="Printer on fire")
     survey = CsatSurvey.objects.create(team=team, ticket=ticket, cycle=1, email="jane@customer.example")
     item = feedback.feedback_submit(team=team, text="Please add dark mode", channel="email", source="agent")
-    settings = feedback.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     for model, obj in ((CsatSurvey, survey), (FeedbackItem, item), (FeedbackSettings, settings)):
         opts = model._meta
         listing = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))

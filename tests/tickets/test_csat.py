@@ -15,7 +15,7 @@ from tests.factories import make_ticket
 from tickets.choices import Kind, Status
 from tickets.models import Ticket
 from tickets.services import ticket_update
-from voice import feedback
+from voice import answers, feedback, selectors
 from voice import surveys as csat
 from voice.choices import SurveyStatus
 from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
@@ -277,7 +277,7 @@ def test_the_task_runs_the_sweep(team, mailoutbox):
 
 def test_an_answer_is_recorded_once(team, mailoutbox):
     survey, token = send_one(team)
-    answered = csat.csat_answer(token=token, score=4, comment="  Quick, thanks!  ")
+    answered = answers.csat_answer(token=token, score=4, comment="  Quick, thanks!  ")
     survey.refresh_from_db()
     assert answered.pk == survey.pk
     assert (survey.status, survey.score, survey.scale, survey.comment) == (
@@ -287,8 +287,8 @@ def test_an_answer_is_recorded_once(team, mailoutbox):
         "Quick, thanks!",
     )
     assert survey.answered_at is not None and survey.follow_up is None
-    with pytest.raises(csat.SurveyClosed) as closed:
-        csat.csat_answer(token=token, score=1, comment="changed my mind")
+    with pytest.raises(answers.SurveyClosed) as closed:
+        answers.csat_answer(token=token, score=1, comment="changed my mind")
     assert closed.value.state == csat.SurveyState.ANSWERED
     survey.refresh_from_db()
     assert (survey.score, survey.comment) == (4, "Quick, thanks!")
@@ -297,11 +297,11 @@ def test_an_answer_is_recorded_once(team, mailoutbox):
 
 def test_an_expired_or_unknown_link_records_nothing(team, mailoutbox):
     survey, token = send_one(team)
-    with pytest.raises(csat.SurveyClosed) as closed:
-        csat.csat_answer(token=token, score=5, now=survey.expires_at)
+    with pytest.raises(answers.SurveyClosed) as closed:
+        answers.csat_answer(token=token, score=5, now=survey.expires_at)
     assert closed.value.state == csat.SurveyState.EXPIRED
-    with pytest.raises(csat.SurveyClosed) as closed:
-        csat.csat_answer(token=token + "x", score=5)
+    with pytest.raises(answers.SurveyClosed) as closed:
+        answers.csat_answer(token=token + "x", score=5)
     assert closed.value.state == csat.SurveyState.UNKNOWN and closed.value.survey is None
     survey.refresh_from_db()
     assert survey.status == SurveyStatus.SENT and survey.score is None
@@ -311,7 +311,7 @@ def test_a_score_outside_the_scale_is_refused(team, mailoutbox):
     survey, token = send_one(team)
     for score in (0, 6):
         with pytest.raises(ValueError):
-            csat.csat_answer(token=token, score=score)
+            answers.csat_answer(token=token, score=score)
     survey.refresh_from_db()
     assert survey.score is None and survey.status == SurveyStatus.SENT
 
@@ -319,11 +319,11 @@ def test_a_score_outside_the_scale_is_refused(team, mailoutbox):
 def test_the_state_of_a_link(team, mailoutbox):
     survey, token = send_one(team)
     now = timezone.now()
-    assert csat.survey_state(csat.survey_by_token(token), now=now) == csat.SurveyState.OPEN
-    assert csat.survey_state(csat.survey_by_token(token), now=survey.expires_at) == csat.SurveyState.EXPIRED
-    assert csat.survey_by_token("nope") is None and csat.survey_by_token("x" * 500) is None
+    assert answers.survey_state(answers.survey_by_token(token), now=now) == csat.SurveyState.OPEN
+    assert answers.survey_state(answers.survey_by_token(token), now=survey.expires_at) == csat.SurveyState.EXPIRED
+    assert answers.survey_by_token("nope") is None and answers.survey_by_token("x" * 500) is None
     CsatSurvey.objects.filter(pk=survey.pk).update(status=SurveyStatus.CANCELLED)
-    assert csat.survey_state(csat.survey_by_token(token), now=now) == csat.SurveyState.UNKNOWN
+    assert answers.survey_state(answers.survey_by_token(token), now=now) == csat.SurveyState.UNKNOWN
 
 
 # --- Closed loop ------------------------------------------------------------------------------------------
@@ -338,7 +338,7 @@ def test_a_low_score_opens_one_follow_up_for_the_team_lead(team, make_member, ma
     original = survey.ticket
     tickets_before = Ticket.objects.count()
 
-    csat.csat_answer(token=token, score=score, comment="Took a week.\n\nAnd *nobody* called [back](http://x).")
+    answers.csat_answer(token=token, score=score, comment="Took a week.\n\nAnd *nobody* called [back](http://x).")
     survey.refresh_from_db()
     follow_up = survey.follow_up
     assert follow_up is not None and Ticket.objects.count() == tickets_before + 1
@@ -352,8 +352,8 @@ def test_a_low_score_opens_one_follow_up_for_the_team_lead(team, make_member, ma
     assert "<blockquote>" in html and "Took a week." in html
     assert "*nobody* called [back](http://x)." in html, "the comment is quoted as typed, not as Markdown"
 
-    with pytest.raises(csat.SurveyClosed):
-        csat.csat_answer(token=token, score=1, comment="again")
+    with pytest.raises(answers.SurveyClosed):
+        answers.csat_answer(token=token, score=1, comment="again")
     assert Ticket.objects.count() == tickets_before + 1
     assert Ticket.objects.filter(kind=Kind.IMPROVEMENT).count() == 1
 
@@ -363,14 +363,14 @@ def test_a_middling_or_good_score_opens_no_follow_up(team, make_member, mailoutb
     make_member(team, Role.LEAD)
     survey, token = send_one(team)
     count = Ticket.objects.count()
-    csat.csat_answer(token=token, score=score, comment="Fine")
+    answers.csat_answer(token=token, score=score, comment="Fine")
     survey.refresh_from_db()
     assert survey.follow_up is None and Ticket.objects.count() == count
 
 
 def test_without_a_lead_the_follow_up_is_unassigned_and_says_there_was_no_comment(team, mailoutbox):
     survey, token = send_one(team)
-    csat.csat_answer(token=token, score=1)
+    answers.csat_answer(token=token, score=1)
     survey.refresh_from_db()
     assert survey.follow_up is not None and survey.follow_up.assignee is None
     assert "left no comment" in survey.follow_up.description
@@ -385,7 +385,7 @@ def test_a_comment_becomes_survey_feedback_and_answers_move_impact_scores(team, 
                                        tickets=[ticket])  # fmt: skip
     before = earlier.impact_score
 
-    csat.csat_answer(token=token, score=1, comment="Still broken after a week.")
+    answers.csat_answer(token=token, score=1, comment="Still broken after a week.")
 
     item = FeedbackItem.objects.get(survey=survey)
     assert (item.channel, item.source, item.text) == ("survey", "survey", "Still broken after a week.")
@@ -399,7 +399,7 @@ def test_a_comment_becomes_survey_feedback_and_answers_move_impact_scores(team, 
 
 def test_an_answer_without_a_comment_adds_no_feedback_item(team, mailoutbox):
     _survey, token = send_one(team)
-    csat.csat_answer(token=token, score=5)
+    answers.csat_answer(token=token, score=5)
     assert not FeedbackItem.objects.exists()
 
 
@@ -429,7 +429,7 @@ def test_csat_mean_and_response_rate_follow_the_definitions(team, other_team):
     survey(team, 30, sent_days_ago=50, score=1, answered_days_ago=45)
     survey(other_team, 40, sent_days_ago=3, score=1, answered_days_ago=2)
 
-    summary = csat.csat_summary(team=team, since=since, until=until)
+    summary = selectors.csat_summary(team=team, since=since, until=until)
     assert (summary.answered, summary.satisfied, summary.sent, summary.sent_answered) == (6, 3, 8, 5)
     assert summary.csat_percent == pytest.approx(50.0)  # 3 of 6 answers scored 4 or 5
     assert summary.mean_score == pytest.approx((5 + 5 + 4 + 2 + 1 + 3) / 6)
@@ -437,7 +437,7 @@ def test_csat_mean_and_response_rate_follow_the_definitions(team, other_team):
     assert summary.distribution == (1, 1, 1, 1, 2)
     assert [(score, n) for score, _label, n, _share in summary.bars] == [(5, 2), (4, 1), (3, 1), (2, 1), (1, 1)]
 
-    empty = csat.csat_summary(team=team, since=now - timedelta(days=400), until=now - timedelta(days=300))
+    empty = selectors.csat_summary(team=team, since=now - timedelta(days=400), until=now - timedelta(days=300))
     assert (empty.answered, empty.sent) == (0, 0)
     assert empty.csat_percent is None and empty.mean_score is None and empty.response_rate_percent is None
 
@@ -451,5 +451,5 @@ def test_recent_answers_are_the_teams_newest_first(team, other_team):
     theirs = make_ticket(other_team, title="Theirs")
     CsatSurvey.objects.create(team=other_team, ticket=theirs, cycle=1, email="c@x.example", status="answered",
                               score=5, answered_at=now)  # fmt: skip
-    recent = csat.csat_recent_answers(team=team)
+    recent = selectors.csat_recent_answers(team=team)
     assert [s.ticket.title for s in recent] == [f"T{i}" for i in range(10)]

@@ -16,6 +16,7 @@ from tests.factories import make_ticket
 from tests.tickets.test_csat import LINK, resolved, send_one, sweep
 from tickets.choices import Kind
 from tickets.models import Ticket
+from voice import answers
 from voice import surveys as csat
 from voice.choices import SurveyStatus
 from voice.models import CsatSurvey
@@ -241,7 +242,7 @@ def test_the_ticket_page_shows_the_answer_and_links_the_follow_up_both_ways(team
     make_member(team, Role.LEAD)
     viewer = login(make_member(team, Role.VIEWER))
     survey, token = sent
-    csat.csat_answer(token=token, score=2, comment="Took a <b>week</b>")
+    answers.csat_answer(token=token, score=2, comment="Took a <b>week</b>")
     survey.refresh_from_db()
     panel = csat_panel(detail(viewer, survey.ticket))
     assert "Answered" in panel and "2/5" in panel and "Dissatisfied" in panel
@@ -293,7 +294,7 @@ def test_the_ticket_page_costs_the_same_queries_with_surveys(
     base = len(ctx.captured_queries)
 
     survey, token = send_one(team)
-    csat.csat_answer(token=token, score=1, comment="Bad")
+    answers.csat_answer(token=token, score=1, comment="Bad")
     ticket = Ticket.objects.select_related("team").get(pk=survey.ticket_id)
     for cycle in (2, 3):
         CsatSurvey.objects.create(team=team, ticket=ticket, cycle=cycle, email="x@customer.example")

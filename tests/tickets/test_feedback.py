@@ -9,6 +9,7 @@ from teams.models import Role
 from tests.factories import AccountFactory, LabelFactory, ProjectFactory, make_ticket
 from tickets.choices import Kind, Status
 from tickets.models import Ticket
+from voice import conversion, impact, options, selectors
 from voice import feedback as fb
 from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus, SurveyStatus
 from voice.models import CsatSurvey, FeedbackItem, FeedbackSettings
@@ -37,22 +38,22 @@ def fresh(item):
 
 
 def test_formula_adds_the_weighted_factors():
-    factors = fb.ImpactFactors(accounts=2, tier_points=3, mentions=4, negativity=0.5, answers=2)
-    score = fb.impact_score(factors, fb.Weights(accounts=3, tier=2, frequency=1, sentiment=2))
+    factors = impact.ImpactFactors(accounts=2, tier_points=3, mentions=4, negativity=0.5, answers=2)
+    score = impact.impact_score(factors, impact.Weights(accounts=3, tier=2, frequency=1, sentiment=2))
     assert [p.points for p in score.parts] == [6, 6, 4, 1]
     assert score.total == 17
 
 
 def test_formula_rounds_to_two_decimals_and_zero_weights_leave_factors_out():
-    factors = fb.ImpactFactors(accounts=1, tier_points=1, mentions=1, negativity=1 / 3)
-    assert fb.impact_score(factors, fb.Weights(accounts=0, tier=0, frequency=0, sentiment=1)).total == 0.33
+    factors = impact.ImpactFactors(accounts=1, tier_points=1, mentions=1, negativity=1 / 3)
+    assert impact.impact_score(factors, impact.Weights(accounts=0, tier=0, frequency=0, sentiment=1)).total == 0.33
 
 
 def test_negativity_is_the_mean_distance_from_the_best_answer():
-    assert fb.negativity_of([]) == 0
-    assert fb.negativity_of([(5, 5)]) == 0
-    assert fb.negativity_of([(1, 5)]) == 1
-    assert fb.negativity_of([(1, 5), (4, 5)]) == pytest.approx(0.625)
+    assert impact.negativity_of([]) == 0
+    assert impact.negativity_of([(5, 5)]) == 0
+    assert impact.negativity_of([(1, 5)]) == 1
+    assert impact.negativity_of([(1, 5), (4, 5)]) == pytest.approx(0.625)
 
 
 # --- Intake ----------------------------------------------------------------------------------------
@@ -145,7 +146,7 @@ def test_accounts_and_tier_count_the_merged_duplicates(team):
     # accounts {premium, free} = 2; highest tier premium = 2; mentions 4; no answers.
     assert main.mentions == 4
     assert main.impact_score == 3 * 2 + 2 * 2 + 1 * 4
-    score = fb.impact_breakdowns([main], fb.Weights())[main.pk]
+    score = impact.impact_breakdowns([main], impact.Weights())[main.pk]
     assert (score.factors.accounts, score.factors.tier_points, score.factors.mentions) == (2, 2, 4)
     assert score.total == main.impact_score
 
@@ -161,7 +162,7 @@ def test_sentiment_counts_own_survey_and_linked_tickets_answers(team):
     fb.feedback_link_ticket(item=item, ticket=ticket, by=None)
     # mean of (1 - 0 + …): 4/4, 1/4 and 2/4 → 0.5833…, times 2
     assert fresh(item).impact_score == round(1 + 2 * (1 + 0.25 + 0.5) / 3, 2)
-    score = fb.impact_breakdowns([fresh(item)], fb.Weights())[item.pk]
+    score = impact.impact_breakdowns([fresh(item)], impact.Weights())[item.pk]
     assert score.factors.answers == 3
 
 
@@ -173,7 +174,7 @@ def test_an_answer_arriving_later_rescores_the_feedback_it_counts_for(team):
     fb.feedback_merge(duplicate=via_ticket, into=main, by=None, expected_version=via_ticket.version)
     assert fresh(own).impact_score == 1 and fresh(main).impact_score == 2
     CsatSurvey.objects.filter(pk=survey.pk).update(status=SurveyStatus.ANSWERED, score=2)
-    assert fb.feedback_rescore_for_survey(survey=survey) == 2
+    assert impact.feedback_rescore_for_survey(survey=survey) == 2
     assert fresh(own).impact_score == 1 + 2 * 0.75
     assert fresh(main).impact_score == 2 + 2 * 0.75
     assert fresh(other).impact_score == 1
@@ -183,7 +184,7 @@ def test_a_survey_reached_two_ways_counts_once(team):
     ticket = make_ticket(team)
     survey = answered(ticket, 1)
     item = submit(team, survey=survey, tickets=[ticket])
-    assert fb.impact_breakdowns([item], fb.Weights())[item.pk].factors.answers == 1
+    assert impact.impact_breakdowns([item], impact.Weights())[item.pk].factors.answers == 1
     assert fresh(item).impact_score == 1 + 2 * 1
 
 
@@ -206,12 +207,12 @@ def test_weight_change_rescores_the_team_and_only_it(team, other_team):
     enterprise = AccountFactory(team=team, tier="enterprise")
     item = submit(team, account=enterprise)
     theirs = submit(other_team)
-    settings = fb.feedback_settings_of(team=team)
-    change = fb.FeedbackSettingsChange(
+    settings = options.feedback_settings_ensure(team=team)
+    change = options.FeedbackSettingsChange(
         weight_accounts=0, weight_tier=10, weight_frequency=0.5, weight_sentiment=0, public_form_enabled=True,
         csat_delay_minutes=60, csat_expiry_days=7,
     )  # fmt: skip
-    saved = fb.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
+    saved = options.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
     assert (saved.version, saved.weight_tier, saved.csat_delay_minutes) == (settings.version + 1, 10, 60)
     assert fresh(item).impact_score == 10 * 3 + 0.5
     assert fresh(theirs).impact_score == 1
@@ -244,24 +245,24 @@ def test_rescore_costs_the_same_queries_for_few_and_many_items(team, django_asse
     FeedbackItem.objects.update(impact_score=0)
     # roots, 4 factor reads, settings, one UPDATE; and the savepoint of its transaction, taken and released
     with django_assert_num_queries(9) as few:
-        assert fb.feedback_rescore(team=team) == 2
+        assert impact.feedback_rescore(team=team) == 2
     populate(20)
     FeedbackItem.objects.update(impact_score=0)
     with django_assert_num_queries(len(few.captured_queries)):
-        assert fb.feedback_rescore(team=team) == 22
+        assert impact.feedback_rescore(team=team) == 22
     with django_assert_num_queries(len(few.captured_queries)):
-        fb.feedback_rescore(items=list(FeedbackItem.objects.filter(merged_into__isnull=True)))
+        impact.feedback_rescore(items=list(FeedbackItem.objects.filter(merged_into__isnull=True)))
 
 
 def test_rescoring_a_duplicate_rescores_the_item_it_was_merged_into(team):
     main, dup = submit(team), submit(team)
     fb.feedback_merge(duplicate=dup, into=main, by=None, expected_version=dup.version)
     FeedbackItem.objects.update(impact_score=0)
-    assert fb.feedback_rescore(items=[dup.pk]) == 1
+    assert impact.feedback_rescore(items=[dup.pk]) == 1
     assert fresh(main).impact_score == 2
     assert fresh(dup).impact_score == 0
     with pytest.raises(TypeError):
-        fb.feedback_rescore()
+        impact.feedback_rescore()
 
 
 def test_list_is_sorted_by_impact_and_leaves_out_merged_and_closed(team):
@@ -272,8 +273,8 @@ def test_list_is_sorted_by_impact_and_leaves_out_merged_and_closed(team):
     fb.feedback_merge(duplicate=dup, into=middle, by=None, expected_version=dup.version)
     closed = submit(team, account=AccountFactory(team=team, tier="enterprise"))
     fb.feedback_set_status(item=closed, status=FeedbackStatus.CLOSED, by=None, expected_version=closed.version)
-    assert list(fb.feedback_list(team, fb.FeedbackFilters())) == [middle, high, low]
-    every = list(fb.feedback_list(team, fb.FeedbackFilters(status=fb.ANY_STATUS)))
+    assert list(selectors.feedback_list(team, selectors.FeedbackFilters())) == [middle, high, low]
+    every = list(selectors.feedback_list(team, selectors.FeedbackFilters(status=selectors.ANY_STATUS)))
     assert every[-1] == low and set(every) == {middle, high, low, closed}
 
 
@@ -356,7 +357,7 @@ def test_convert_creates_one_backlog_ticket(team, make_member):
         customer_name="Jane Roe", customer_email="jane@acme.example", tags=[tag],
     )  # fmt: skip
     before = Ticket.objects.count()
-    result = fb.feedback_to_ticket(item=item, by=agent)
+    result = conversion.feedback_to_ticket(item=item, by=agent)
     assert result.created
     ticket = Ticket.objects.get(pk=result.ticket.pk)
     assert (ticket.team, ticket.kind, ticket.status, ticket.account) == (team, Kind.IMPROVEMENT, Status.TODO, acme)
@@ -373,20 +374,20 @@ def test_convert_creates_one_backlog_ticket(team, make_member):
     assert item.status == FeedbackStatus.LINKED
     assert list(item.tickets.all()) == [ticket]
 
-    again = fb.feedback_to_ticket(item=item, by=agent)
+    again = conversion.feedback_to_ticket(item=item, by=agent)
     assert (again.created, again.ticket.pk) == (False, ticket.pk)
     assert Ticket.objects.count() == before + 1
 
 
 def test_convert_keeps_customer_details_as_plain_text(team):
     item = submit(team, customer_name="**Bold** <script>x</script>", account_name="Initech_")
-    html = fb.feedback_to_ticket(item=item, by=None).ticket.description_html
+    html = conversion.feedback_to_ticket(item=item, by=None).ticket.description_html
     assert "From: **Bold** &lt;script&gt;x&lt;/script&gt; (Initech_)" in html
     assert "<strong>" not in html and "<script>" not in html
 
 
 def test_convert_a_long_text_gives_a_short_title(team):
-    result = fb.feedback_to_ticket(item=submit(team, "word " * 100), by=None)
+    result = conversion.feedback_to_ticket(item=submit(team, "word " * 100), by=None)
     assert len(result.ticket.title) <= 90 and result.ticket.title.endswith("…")
 
 
@@ -395,7 +396,7 @@ def test_a_merged_duplicate_cannot_be_converted_linked_or_attached(team):
     fb.feedback_merge(duplicate=dup, into=into, by=None, expected_version=dup.version)
     dup = fresh(dup)
     for call in (
-        lambda: fb.feedback_to_ticket(item=dup, by=None),
+        lambda: conversion.feedback_to_ticket(item=dup, by=None),
         lambda: fb.feedback_link_ticket(item=dup, ticket=make_ticket(team), by=None),
         lambda: fb.feedback_attach_project(item=dup, project=ProjectFactory(team=team), by=None),
         lambda: fb.feedback_set_status(item=dup, status="new", by=None, expected_version=dup.version),
@@ -456,7 +457,7 @@ def _change(**overrides):
         "weight_accounts": 3.0, "weight_tier": 2.0, "weight_frequency": 1.0, "weight_sentiment": 2.0,
         "public_form_enabled": True, "csat_delay_minutes": 1440, "csat_expiry_days": 14,
     }  # fmt: skip
-    return fb.FeedbackSettingsChange(**{**values, **overrides})
+    return options.FeedbackSettingsChange(**{**values, **overrides})
 
 
 @pytest.mark.parametrize(
@@ -476,28 +477,30 @@ def _change(**overrides):
     ],
 )
 def test_settings_refuse_values_out_of_range(team, overrides, field, message):
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     with pytest.raises(Invalid) as refused:
-        fb.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=_change(**overrides))
+        options.feedback_settings_update(
+            team=team, by=None, expected_version=settings.version, change=_change(**overrides)
+        )
     assert message in refused.value.errors[field]
     assert FeedbackSettings.objects.get(team=team).version == settings.version
 
 
 def test_stale_settings_are_refused(team):
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     change = _change(csat_expiry_days=3)
-    fb.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
+    options.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
     with pytest.raises(StaleEdit) as stale:
-        fb.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=_change())
+        options.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=_change())
     assert stale.value.current.csat_expiry_days == 3
 
 
 def test_settings_are_created_once_with_an_unguessable_key_that_can_be_regenerated(team, other_team):
-    settings = fb.feedback_settings_of(team=team)
-    assert fb.feedback_settings_of(team=team).pk == settings.pk
+    settings = options.feedback_settings_ensure(team=team)
+    assert options.feedback_settings_ensure(team=team).pk == settings.pk
     assert len(settings.public_form_key) >= 20
-    assert fb.feedback_settings_of(team=other_team).public_form_key != settings.public_form_key
-    renewed = fb.feedback_public_key_regenerate(team=team, by=None)
+    assert options.feedback_settings_ensure(team=other_team).public_form_key != settings.public_form_key
+    renewed = options.feedback_public_key_regenerate(team=team, by=None)
     assert renewed.public_form_key != settings.public_form_key and renewed.version == settings.version + 1
 
 
@@ -520,7 +523,7 @@ def test_unlinking_a_ticket_drops_its_answers_from_the_score(team):
     ticket = make_ticket(team, title="Slow exports")
     answered(ticket, 1)
     item = fb.feedback_submit(team=team, text="Exports are slow", channel="email", source="agent", tickets=[ticket])
-    weights = fb.Weights()  # the defaults
+    weights = impact.Weights()  # the defaults
     assert item.impact_score == pytest.approx(weights.frequency + weights.sentiment)
     after = fb.feedback_unlink_ticket(item=item, ticket=ticket, by=None)
     assert after.impact_score == pytest.approx(weights.frequency)

@@ -11,6 +11,7 @@ from django.db import connection
 from core.errors import Invalid, StaleEdit
 from tickets.choices import Kind
 from tickets.models import Ticket
+from voice import conversion
 from voice import feedback as fb
 from voice.models import FeedbackItem
 
@@ -44,7 +45,7 @@ def at_once(calls):
 
 def test_eight_simultaneous_conversions_make_one_backlog_ticket(team):
     item = submit(team)
-    results = at_once([lambda: fb.feedback_to_ticket(item=item, by=None)] * THREADS)
+    results = at_once([lambda: conversion.feedback_to_ticket(item=item, by=None)] * THREADS)
     assert sum(r.created for r in results) == 1
     assert len({r.ticket.pk for r in results}) == 1
     assert Ticket.objects.filter(team=team, kind=Kind.IMPROVEMENT).count() == 1

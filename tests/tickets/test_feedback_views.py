@@ -18,6 +18,7 @@ from tests.teams.test_permissions import EXPECTED
 from tickets.choices import Kind
 from tickets.models import Ticket
 from voice import feedback as fb
+from voice import options
 from voice.choices import FeedbackChannel, FeedbackSource, FeedbackStatus
 from voice.models import FeedbackItem, FeedbackSettings
 
@@ -44,7 +45,7 @@ def things(team) -> dict[str, Any]:
         "other": submit(team, "Dark mode, please"),
         "ticket": make_ticket(team, title="Dark mode"),
         "project": ProjectFactory(team=team, name="Design refresh"),
-        "settings": fb.feedback_settings_of(team=team),
+        "settings": options.feedback_settings_ensure(team=team),
         "label": LabelFactory(team=team, name="dark mode"),
     }
 
@@ -160,12 +161,12 @@ def test_list_is_sorted_by_impact_with_the_formula_and_each_score_explained(team
 
 
 def test_list_shows_the_team_weights_after_a_lead_changes_them(team, make_member, login):
-    settings = fb.feedback_settings_of(team=team)
-    change = fb.FeedbackSettingsChange(
+    settings = options.feedback_settings_ensure(team=team)
+    change = options.FeedbackSettingsChange(
         weight_accounts=0.5, weight_tier=0, weight_frequency=4, weight_sentiment=1.25, public_form_enabled=True,
         csat_delay_minutes=0, csat_expiry_days=1,
     )  # fmt: skip
-    fb.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
+    options.feedback_settings_update(team=team, by=None, expected_version=settings.version, change=change)
     html = login(make_member(team, Role.LEAD)).get(url("feedback", team)).content.decode()
     assert "0.5 × accounts" in html and "0 × tier" in html and "4 × mentions" in html and "1.25 × negative" in html
     assert url("feedback-settings", team) in html
@@ -450,7 +451,7 @@ def test_stale_merge_is_409_and_merges_nothing(team, make_member, login):
 
 
 def test_settings_page_shows_the_public_address(team, make_member, login):
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     html = login(make_member(team, Role.LEAD)).get(url("feedback-settings", team)).content.decode()
     assert f"http://testserver/feedback/{settings.public_form_key}/" in html
     assert 'value="3"' in html and 'value="24"' in html and 'value="14"' in html
@@ -459,7 +460,7 @@ def test_settings_page_shows_the_public_address(team, make_member, login):
 
 def test_settings_save_rescores_and_stores_the_survey_timing(team, make_member, login):
     item = submit(team, account=AccountFactory(team=team, tier="enterprise"))
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     client = login(make_member(team, Role.LEAD))
     data = {**SETTINGS_POST({"settings": settings}), "weight_tier": "0.5", "csat_delay": "90", "csat_delay_unit": "min"}
     data.pop("public_form_enabled")
@@ -484,7 +485,7 @@ def test_settings_save_rescores_and_stores_the_survey_timing(team, make_member, 
     ],
 )
 def test_settings_refusals_are_clear_and_keep_the_input(team, make_member, login, change, message):
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     response = login(make_member(team, Role.LEAD)).post(
         url("feedback-settings", team), {**SETTINGS_POST({"settings": settings}), **change}
     )
@@ -496,7 +497,7 @@ def test_settings_refusals_are_clear_and_keep_the_input(team, make_member, login
 
 
 def test_stale_settings_are_409_with_the_saved_values(team, make_member, login):
-    settings = fb.feedback_settings_of(team=team)
+    settings = options.feedback_settings_ensure(team=team)
     client = login(make_member(team, Role.LEAD))
     client.post(url("feedback-settings", team), {**SETTINGS_POST({"settings": settings}), "csat_expiry_days": "30"})
     response = client.post(url("feedback-settings", team), SETTINGS_POST({"settings": settings}))
@@ -508,7 +509,7 @@ def test_stale_settings_are_409_with_the_saved_values(team, make_member, login):
 
 
 def test_regenerate_gives_the_form_a_new_address(team, make_member, login):
-    old = fb.feedback_settings_of(team=team).public_form_key
+    old = options.feedback_settings_ensure(team=team).public_form_key
     response = login(make_member(team, Role.MANAGER)).post(url("feedback-settings-regenerate", team), follow=True)
     new = FeedbackSettings.objects.get(team=team).public_form_key
     assert new != old

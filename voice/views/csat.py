@@ -20,7 +20,8 @@ from teams.http import TeamRequest
 from teams.models import Team
 from teams.views import team_view
 from tickets.models import Ticket
-from voice.surveys import SCORE_LABELS, csat_for_ticket, csat_recent_answers, csat_summary
+from voice.selectors import csat_for_ticket, csat_recent_answers, csat_summary
+from voice.surveys import SCORE_LABELS
 
 TEAM_PERIOD_DAYS = 30
 RECENT_ANSWERS = 10

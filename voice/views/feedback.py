@@ -1,4 +1,4 @@
-"""Customer feedback pages: the list by impact, one item with its actions, the settings, and the public form.
+"""Customer feedback pages: the list by impact and one item with its actions.
 
 Every member reads the list and the items; agents and up log feedback and
 act on it (``WORK_TICKETS``); leads and managers change the settings
@@ -9,23 +9,20 @@ The public form needs no sign-in: it is found by the team's unguessable key.
 
 from __future__ import annotations
 
-import hashlib
-import math
-import time
 from typing import Any
 
-from axes.helpers import get_client_ip_address
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.errors import Invalid, StaleEdit
+from core.htmx import wants_fragment
+from core.stale import refuse_stale
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
@@ -33,16 +30,14 @@ from teams.permissions import Action, can
 from teams.views import team_view
 from tickets.forms.fields import MAX_ID
 from tickets.models import Account, Label
-from voice import feedback
-from voice.choices import FeedbackChannel, FeedbackSource
+from voice import conversion, feedback, impact, selectors
+from voice.choices import FeedbackSource
 from voice.forms import (
     AttachProjectForm,
     FeedbackFilterForm,
     FeedbackForm,
-    FeedbackSettingsForm,
     LinkTicketForm,
     MergeForm,
-    PublicFeedbackForm,
     StatusForm,
     TagsForm,
 )
@@ -50,42 +45,16 @@ from voice.models import FeedbackItem, FeedbackSettings
 
 LIST = "voice/feedback/list.html"
 DETAIL = "voice/feedback/detail.html"
-SETTINGS = "voice/feedback/settings.html"
-PUBLIC_FORM = "voice/feedback/public_form.html"
-PUBLIC_THANKS = "voice/feedback/public_thanks.html"
-PUBLIC_UNAVAILABLE = "voice/feedback/public_unavailable.html"
-PUBLIC_LIMITED = "voice/feedback/public_limited.html"
 PER_PAGE = 25
 MERGE_CANDIDATES = 30
 # The item pages light up "Feedback" in the navigation (and the team switcher opens the list).
 SECTION = {"current_section": "voice:feedback"}
-STALE = (
-    "Someone else changed this feedback while you were looking at it. What is saved now is shown; "
-    "check it and send your change again."
-)
-STALE_SETTINGS = (
-    "Someone else changed these settings while you were editing. What is saved now is shown below; "
-    "your input is kept in the fields — save again to overwrite."
-)
 
 
-def _rebase_on(request: TeamRequest, form: Any, current: FeedbackItem | FeedbackSettings, message: str = STALE) -> None:
-    """A stale write: say so on the form and base its next submit on the version now saved."""
-    form.add_error(None, message)
-    data = request.POST.copy()
-    data["version"] = str(current.version)
-    form.data = data
-
-
-def _wants_fragment(request: TeamRequest) -> bool:
-    """An htmx request for a region; boosted links and history restores want the whole page."""
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
-
-
-def _weights(team: Team) -> tuple[FeedbackSettings, feedback.Weights]:
+def _weights(team: Team) -> tuple[FeedbackSettings, impact.Weights]:
     """The team's settings (the defaults, unsaved, before a lead first saves them) and their weights."""
     settings = FeedbackSettings.objects.filter(team=team).first() or FeedbackSettings(team=team)
-    return settings, feedback.Weights.of(settings)
+    return settings, impact.Weights.of(settings)
 
 
 # --- List and logging ----------------------------------------------------------------------------
@@ -94,9 +63,9 @@ def _weights(team: Team) -> tuple[FeedbackSettings, feedback.Weights]:
 def _list_context(request: TeamRequest, team: Team, labels: list[Label], **extra: Any) -> dict[str, Any]:
     filters = FeedbackFilterForm(request.GET, labels=labels)
     settings, weights = _weights(team)
-    page = Paginator(feedback.feedback_list(team, filters.filters()), PER_PAGE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.feedback_list(team, filters.filters()), PER_PAGE).get_page(request.GET.get("page"))
     items = list(page.object_list)
-    scores = feedback.impact_breakdowns(items, weights)
+    scores = impact.impact_breakdowns(items, weights)
     params = QueryDict(mutable=True)
     params.update(filters.params)
     list_url = reverse("voice:feedback", args=[team.slug])
@@ -129,7 +98,7 @@ def feedback_list(request: TeamRequest, team: Team) -> HttpResponse:
     """Unmerged feedback by impact score, filtered by status, channel and tag; the "Log feedback" form for agents."""
     labels = list(Label.objects.filter(team=team).order_by("name"))
     context = _list_context(request, team, labels)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         return render(request, f"{LIST}#feedback-results", context)
     if context["can_work"]:
         context["form"] = _new_form(team, labels)
@@ -186,7 +155,7 @@ def _detail_context(request: TeamRequest, team: Team, item: FeedbackItem, **form
     }
     if item.merged_into_id is None:
         _, weights = _weights(team)
-        context["score"] = feedback.impact_breakdowns([item], weights).get(item.pk)
+        context["score"] = impact.impact_breakdowns([item], weights).get(item.pk)
     if context["can_work"]:
         attached = {p.pk for p in projects}
         free_projects = [p for p in Project.objects.of_team(team).order_by("name") if p.pk not in attached]
@@ -222,7 +191,7 @@ def _answer(request: TeamRequest, team: Team, item: FeedbackItem, *, status: int
 def feedback_detail(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     item = _item_or_404(team, pk)
     context = _detail_context(request, team, item)
-    return render(request, f"{DETAIL}#feedback-detail" if _wants_fragment(request) else DETAIL, context)
+    return render(request, f"{DETAIL}#feedback-detail" if wants_fragment(request) else DETAIL, context)
 
 
 @require_POST
@@ -240,7 +209,7 @@ def feedback_status(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             expected_version=form.cleaned_data["version"],
         )
     except StaleEdit as stale:
-        _rebase_on(request, form, stale.current)
+        refuse_stale(form, stale, what="this feedback")
         return _answer(request, team, item, status=409, status_form=form, current=stale.current)
     except Invalid as refusal:
         form.add_refusal(refusal)
@@ -263,7 +232,7 @@ def feedback_tags(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             item=item, tags=form.cleaned_data["tags"], by=request.user, expected_version=form.cleaned_data["version"]
         )
     except StaleEdit as stale:
-        _rebase_on(request, form, stale.current)
+        refuse_stale(form, stale, what="this feedback")
         return _answer(request, team, item, status=409, tags_form=form)
     except Invalid as refusal:
         form.add_refusal(refusal)
@@ -278,7 +247,7 @@ def feedback_to_ticket(request: TeamRequest, team: Team, pk: int) -> HttpRespons
     """One click: a backlog ticket (improvement, To Do) from the feedback; a second click shows the first one."""
     item = _item_or_404(team, pk)
     try:
-        result = feedback.feedback_to_ticket(item=item, by=request.user)
+        result = conversion.feedback_to_ticket(item=item, by=request.user)
     except Invalid as refusal:
         messages.error(request, str(refusal))
         return _answer(request, team, item, status=422)
@@ -381,7 +350,7 @@ def feedback_merge(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             duplicate=item, into=target, by=request.user, expected_version=form.cleaned_data["version"]
         )
     except StaleEdit as stale:
-        _rebase_on(request, form, stale.current)
+        refuse_stale(form, stale, what="this feedback")
         return _answer(request, team, item, status=409, merge_form=form, current=stale.current)
     except Invalid as refusal:
         form.add_refusal(refusal)
@@ -389,145 +358,3 @@ def feedback_merge(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     messages.success(request, f"Merged #{item.pk} into #{merged.pk}: it now counts {merged.mentions} mentions.")
     url = reverse("voice:feedback-detail", args=[team.slug, merged.pk])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
-
-
-# --- Settings ------------------------------------------------------------------------------------
-
-
-def _settings_page(
-    request: TeamRequest, team: Team, settings: FeedbackSettings, form: FeedbackSettingsForm, *,
-    status: int = 200, current: FeedbackSettings | None = None,
-) -> HttpResponse:  # fmt: skip
-    public_url = request.build_absolute_uri(reverse("public-feedback", args=[settings.public_form_key]))
-    context = {
-        "team": team,
-        "settings": settings,
-        "form": form,
-        "current": current,
-        "public_url": public_url,
-        "weights": feedback.Weights.of(current or settings),
-    }
-    return render(request, SETTINGS, context, status=status)
-
-
-@require_http_methods(["GET", "POST"])
-@team_view(Action.MANAGE_TEAM)
-def feedback_settings(request: TeamRequest, team: Team) -> HttpResponse:
-    """Impact weights, CSAT survey timing and the public form. A plain form post and redirect."""
-    settings = feedback.feedback_settings_of(team=team)
-    if request.method == "GET":
-        return _settings_page(request, team, settings, FeedbackSettingsForm(settings=settings))
-    form = FeedbackSettingsForm(request.POST, settings=settings)
-    if not form.is_valid():
-        return _settings_page(request, team, settings, form, status=422)
-    try:
-        saved = feedback.feedback_settings_update(
-            team=team, by=request.user, expected_version=form.cleaned_data["version"], change=form.change()
-        )
-    except StaleEdit as stale:
-        current: FeedbackSettings = stale.current
-        _rebase_on(request, form, current, STALE_SETTINGS)
-        return _settings_page(request, team, current, form, status=409, current=current)
-    except Invalid as refusal:
-        form.add_refusal(refusal)
-        return _settings_page(request, team, settings, form, status=422)
-    weights_note = (
-        " Impact scores follow the new weights." if feedback.Weights.of(saved) != feedback.Weights.of(settings) else ""
-    )
-    messages.success(request, f"Saved the feedback settings.{weights_note}")
-    return redirect("voice:feedback-settings", team_slug=team.slug)
-
-
-@require_POST
-@team_view(Action.MANAGE_TEAM)
-def feedback_settings_regenerate(request: TeamRequest, team: Team) -> HttpResponse:
-    feedback.feedback_public_key_regenerate(team=team, by=request.user)
-    messages.success(request, "The public form has a new address; the old one no longer works.")
-    return redirect("voice:feedback-settings", team_slug=team.slug)
-
-
-# --- The public form ---------------------------------------------------------------------------
-
-RATE_LIMIT = 5
-RATE_WINDOW_SECONDS = 10 * 60
-
-
-def _public_settings(key: str) -> FeedbackSettings | None:
-    return FeedbackSettings.objects.select_related("team").filter(public_form_key=key, public_form_enabled=True).first()
-
-
-def _unavailable(request: HttpRequest) -> HttpResponse:
-    return render(request, PUBLIC_UNAVAILABLE, status=404)
-
-
-def _rate_limit_wait(request: HttpRequest, key: str) -> int:
-    """Count this submission; 0 when it is within the limit, else the seconds until the window ends.
-
-    At most ``RATE_LIMIT`` submissions per ``RATE_WINDOW_SECONDS`` per form
-    and client address, counted in the shared cache (Redis or the file cache,
-    so every web process sees the same count). The window starts at the first
-    submission. The count is an atomic ``add`` then ``incr`` (atomic on
-    Redis), so a burst of simultaneous posts cannot all slip through.
-    """
-    client = get_client_ip_address(request) or "unknown"
-    base = "feedback-public:" + hashlib.sha256(f"{key}|{client}".encode()).hexdigest()[:32]
-    now = time.time()
-    cache.add(f"{base}:start", now, timeout=RATE_WINDOW_SECONDS)
-    cache.add(f"{base}:count", 0, timeout=RATE_WINDOW_SECONDS)
-    start = cache.get(f"{base}:start", now)
-    try:
-        count = cache.incr(f"{base}:count")
-    except ValueError:  # the window ended between add and incr: this is the first of a new one
-        cache.set(f"{base}:count", 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
-    if count > RATE_LIMIT:
-        return max(1, math.ceil(start + RATE_WINDOW_SECONDS - now))
-    return 0
-
-
-@require_http_methods(["GET", "POST"])
-def public_feedback(request: HttpRequest, key: str) -> HttpResponse:
-    """A team's feedback form for customers: no sign-in, a honeypot and a rate limit per address."""
-    settings = _public_settings(key)
-    if settings is None:
-        return _unavailable(request)
-    team = settings.team
-    if request.method == "GET":
-        return render(request, PUBLIC_FORM, {"team": team, "form": PublicFeedbackForm(), "key": key})
-    wait = _rate_limit_wait(request, key)
-    if wait:
-        # The message is shown back, so that nothing typed is lost.
-        typed = request.POST.get("message", "")[: feedback.MAX_TEXT]
-        context = {"team": team, "minutes": math.ceil(wait / 60), "message": typed}
-        response = render(request, PUBLIC_LIMITED, context, status=429)
-        response["Retry-After"] = str(wait)
-        return response
-    form = PublicFeedbackForm(request.POST)
-    thanks = redirect("public-feedback-thanks", key=key)
-    if form.is_bot:
-        return thanks  # exactly what a person sees, and nothing stored
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            feedback.feedback_submit(
-                team=team,
-                text=data["message"],
-                channel=FeedbackChannel.WEB_FORM,
-                source=FeedbackSource.PUBLIC,
-                customer_name=data["name"],
-                customer_email=data["email"],
-                account_name=data["company"],
-            )
-        except Invalid as refusal:
-            form.add_refusal(refusal)
-        else:
-            return thanks
-    return render(request, PUBLIC_FORM, {"team": team, "form": form, "key": key}, status=422)
-
-
-@require_GET
-def public_feedback_thanks(request: HttpRequest, key: str) -> HttpResponse:
-    settings = _public_settings(key)
-    if settings is None:
-        return _unavailable(request)
-    return render(request, PUBLIC_THANKS, {"team": settings.team, "key": key})

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
+from voice import answers
 from voice import surveys as csat
 from voice.models import CsatSurvey
 from voice.survey_forms import SurveyForm
@@ -49,8 +50,8 @@ def _page(request: HttpRequest, survey: CsatSurvey, token: str, form: SurveyForm
 @require_http_methods(["GET", "HEAD", "POST"])
 def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     now = timezone.now()
-    survey = csat.survey_by_token(token)
-    state = csat.survey_state(survey, now=now)
+    survey = answers.survey_by_token(token)
+    state = answers.survey_state(survey, now=now)
     if survey is None or state != csat.SurveyState.OPEN:
         return _closed(request, state, survey)
     if request.method != "POST":
@@ -60,8 +61,10 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
     if not form.is_valid():
         return _page(request, survey, token, form, status=422)
     try:
-        csat.csat_answer(token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"], now=now)
-    except csat.SurveyClosed as closed:  # answered or expired since the page was read: a second click
+        answers.csat_answer(
+            token=token, score=form.cleaned_data["score"], comment=form.cleaned_data["comment"], now=now
+        )
+    except answers.SurveyClosed as closed:  # answered or expired since the page was read: a second click
         return _closed(request, closed.state, closed.survey)
     return redirect("survey:thanks", token=token)
 
@@ -70,9 +73,9 @@ def survey_answer(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def survey_thanks(request: HttpRequest, token: str) -> HttpResponse:
     """After the answer: what was recorded. Before it, the link leads back to the form."""
-    survey = csat.survey_by_token(token)
+    survey = answers.survey_by_token(token)
     if survey is None or survey.answered_at is None:
-        state = csat.survey_state(survey, now=timezone.now())
+        state = answers.survey_state(survey, now=timezone.now())
         if state == csat.SurveyState.OPEN:
             return redirect("survey:answer", token=token)
         return _closed(request, state, survey)
