@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "tickets",
     "voice",
     "risks",
+    "demo",
 ]
 
 # Regions a page of a lower app shows and a higher app serves (core's ``page_regions`` tag):

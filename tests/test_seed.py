@@ -17,7 +17,7 @@ from projects.models import Framework, Project
 from teams.demo import seed_people
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
 from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
-from tickets.demo import seed_tickets
+from tickets.demo.seed import seed_tickets
 from tickets.markdown import render_markdown
 from tickets.models import DEFAULT_COLUMNS, Account, Board, Column, Comment, Label, RoutingRule, Ticket, TicketEvent
 from tickets.positions import POSITION_GAP
@@ -428,7 +428,7 @@ def test_seed_demo_gives_open_tickets_sla_clocks_and_policies_once():
 
 @pytest.mark.django_db
 def test_seed_demo_sla_state_is_deterministic_for_a_seed_and_day():
-    from tickets.demo_sla import seed_sla
+    from tickets.demo.sla import seed_sla
 
     def run() -> list[tuple]:
         teams = seed_people(seed=9, today=TODAY)

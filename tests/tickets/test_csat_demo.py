@@ -11,12 +11,12 @@ from django.test.utils import CaptureQueriesContext
 from teams.demo import seed_people
 from teams.models import Team, User
 from tickets.choices import Kind, Status
-from tickets.demo import seed_tickets
-from tickets.demo_sla import seed_sla
+from tickets.demo.seed import seed_tickets
+from tickets.demo.sla import seed_sla
 from tickets.models import Ticket
 from voice.choices import FeedbackChannel, FeedbackSource, SurveyStatus
-from voice.demo_csat import seed_csat
-from voice.demo_feedback import seed_feedback
+from voice.demo.csat import seed_csat
+from voice.demo.feedback import seed_feedback
 from voice.models import CsatSurvey, FeedbackItem
 from voice.surveys import LOW_SCORE, SURVEYED_KINDS
 

@@ -25,9 +25,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db.models.functions import Lower
 
+from core.bulk import insert_rows
 from teams.models import Team, User
 from tickets.choices import Kind, Status
-from tickets.demo import insert_rows
 from tickets.markdown import render_markdown
 from tickets.models import Ticket
 from voice.answers import follow_up_draft
@@ -102,7 +102,7 @@ def seed_csat(*, teams: Mapping[str, Team], seed: int, today: date) -> CsatSeedR
     ordered = [teams[slug] for slug in sorted(teams)]
     if not ordered or CsatSurvey.objects.filter(team__in=ordered).exists():
         return CsatSeedResult()
-    rng = random.Random(f"csat-{seed}")  # noqa: S311 - demo data, not secrets
+    rng = random.Random(f"csat-{seed}")
     delay = timedelta(minutes=DEFAULT_DELAY_MINUTES)
     expiry = timedelta(days=DEFAULT_EXPIRY_DAYS)
     colleagues = set(User.objects.exclude(email="").values_list(Lower("email"), flat=True))

@@ -9,10 +9,10 @@ from django.utils import timezone
 
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
-from tickets.demo import DEFAULT_TICKETS, seed_tickets
-from tickets.demo_sla import seed_sla
-from voice.demo_csat import seed_csat
-from voice.demo_feedback import seed_feedback
+from tickets.demo.seed import DEFAULT_TICKETS, seed_tickets
+from tickets.demo.sla import seed_sla
+from voice.demo.csat import seed_csat
+from voice.demo.feedback import seed_feedback
 
 
 def _count(value: str) -> int:

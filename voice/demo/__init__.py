@@ -1,0 +1,1 @@
+"""Demo data of customer voice: survey answers (``csat``) and feedback items (``feedback``)."""
