@@ -19,7 +19,7 @@ team_patterns: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", team_views.home, name="home"),
     path("t/<slug:team_slug>/", include(team_patterns)),
-    path("notifications/", include("tickets.notification_urls")),
+    path("notifications/", include("notifications.urls")),
     path("survey/", include("voice.survey_urls")),
     # A team's public feedback form: no sign-in, found by its unguessable key.
     path("feedback/<slug:key>/", public_feedback.public_feedback, name="public-feedback"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import uuid
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ import holidays as public_holidays
 from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.urls import reverse
 
 from core.errors import RuleBroken, StaleEdit
 from teams.models import MINUTES_PER_DAY, Holiday, Membership, Role, Team, User, Weekday, WorkingHours
@@ -67,6 +69,7 @@ def user_create(*, username: str, password: str, first_name: str = "", last_name
 # the change is committed: one task per change, never one per ticket.
 
 SLA_RECOMPUTE_TASK = "tickets.tasks.sla_recompute_team"
+NOTIFY_LEADS_TASK = "notifications.tasks.notify_team_leads"
 NO_HOURS = "A calendar needs some working hours; for round-the-clock support use 24 hours on every day."
 PREFILL_YEARS = range(2000, 2101)
 
@@ -121,17 +124,30 @@ def _require_calendar_editor(team: Team, by: Membership) -> None:
         raise RuleBroken("Only a team lead or a manager can change the team's calendar.")
 
 
-def _recompute_sla_after_commit(team: Team) -> None:
-    """Once committed, have the SLA engine recompute the due times of the team's open tickets.
+def _calendar_changed(team: Team, by: Membership, what: str) -> None:
+    """Once committed: the SLA engine recomputes the open tickets' due times, and the team's leads are told.
 
-    The calendar change is saved either way: if the broker is down, the failure
+    Both go by task name (``tickets`` and ``notifications`` sit above this
+    app). The change is saved either way: if the broker is down, the failure
     is logged and the next change (or ``sla_recompute_team``) catches up.
     """
     team_id = team.pk
+    name = by.user.get_full_name() or by.user.username
+    notice = {
+        "team_id": team_id,
+        "kind": "calendar_changed",
+        "message": f"{name} changed the business calendar of {team.name} ({what}): "
+        "open tickets' SLA due times follow it.",
+        "link": reverse("teams:calendar", args=[team.slug]),
+        # One key per change: a task delivered twice tells nobody twice.
+        "dedupe_key": f"calendar-change:{uuid.uuid4().hex}",
+        "exclude_user_id": by.user_id,
+    }
 
     def send() -> None:
         try:
             current_app.send_task(SLA_RECOMPUTE_TASK, args=(team_id,))
+            current_app.send_task(NOTIFY_LEADS_TASK, kwargs=notice)
         except Exception:  # a broker outage must not turn a saved change into an error page
             logger.exception("Could not queue the SLA recompute of team %s", team_id)
 
@@ -216,7 +232,7 @@ def calendar_update(
         WorkingHours(team_id=team.pk, weekday=weekday, start_minute=start, end_minute=end)
         for weekday, start, end in cleaned
     )
-    _recompute_sla_after_commit(team)
+    _calendar_changed(team, by, "weekly hours and time zone")
     return Team.objects.get(pk=team.pk)
 
 
@@ -241,7 +257,7 @@ def holiday_add(*, team: Team, by: Membership, date: Date, name: str) -> Holiday
         except IntegrityError:  # added by someone else a moment ago
             existing = Holiday.objects.filter(team_id=team.pk, date=date).first()
         else:
-            _recompute_sla_after_commit(team)
+            _calendar_changed(team, by, f"holiday {_holiday_label(date)} added")
             return holiday
     label = existing.name if existing is not None else "another holiday"
     raise RuleBroken(f"{_holiday_label(date)} is already a holiday: “{label}”.")
@@ -255,7 +271,7 @@ def holiday_remove(*, team: Team, by: Membership, holiday_id: int) -> Holiday:
     if holiday is None:
         raise RuleBroken("That holiday is no longer on the calendar.")
     holiday.delete()
-    _recompute_sla_after_commit(team)
+    _calendar_changed(team, by, f"holiday {_holiday_label(holiday.date)} removed")
     return holiday
 
 
@@ -303,5 +319,5 @@ def holidays_prefill(*, team: Team, by: Membership, country: str, years: Iterabl
     ]
     Holiday.objects.bulk_create(new, ignore_conflicts=True)
     if new:
-        _recompute_sla_after_commit(team)
+        _calendar_changed(team, by, f"{len(new)} public holidays of {code} added")
     return PrefillResult(added=new, skipped=len(calendar) - len(new), country=code, years=wanted)

@@ -119,3 +119,26 @@ class RoutingRuleFactory(DjangoModelFactory):
     def add_labels(self, create, extracted, **kwargs):
         if create and extracted:
             self.add_labels.set(extracted)
+
+
+# --- notifications -----------------------------------------------------------------
+
+from itertools import count  # noqa: E402
+
+from notifications.models import Notification  # noqa: E402
+from notifications.services import subject_key  # noqa: E402
+
+_notification_keys = count(1)
+
+
+def notification_row(user, ticket=None, message: str = "A notification", **fields) -> Notification:
+    """An unsaved notification to ``user`` about ``ticket`` (its subject, link and team), with a key of its own."""
+    about = {}
+    if ticket is not None:
+        about = {
+            "team_id": ticket.team_id,
+            "subject": subject_key(ticket),
+            "link": f"/t/{ticket.team.slug}/tickets/{ticket.number}/",
+        }
+    values = {"kind": "sla_resolution_breached", "dedupe_key": f"test:{next(_notification_keys)}", **about, **fields}
+    return Notification(user=user, message=message, **values)

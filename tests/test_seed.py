@@ -381,7 +381,8 @@ def test_seeding_queries_do_not_grow_with_the_number_of_tickets():
 
 @pytest.mark.django_db
 def test_seed_demo_gives_open_tickets_sla_clocks_and_policies_once():
-    from tickets.models import Notification, SLAAlert, SLAPolicy
+    from notifications.models import Notification
+    from tickets.models import SLAAlert, SLAPolicy
 
     out = StringIO()
     call_command("seed_demo", "--seed", "5", "--tickets", "200", stdout=out)

@@ -416,22 +416,3 @@ class SLASweepMark(models.Model):
 
     def __str__(self) -> str:
         return f"sweep from {self.after:%Y-%m-%d %H:%M:%S}"
-
-
-class Notification(models.Model):
-    """Something a person should know about: shown in the app with an unread count, also mailed."""
-
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    alert = models.ForeignKey(SLAAlert, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications")
-    message = models.CharField(max_length=300)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [models.UniqueConstraint(fields=["alert", "user"], name="notification_once_per_alert_and_user")]
-        indexes = [models.Index(fields=["user", "read_at"], name="notification_unread")]
-
-    def __str__(self) -> str:
-        return self.message

@@ -11,7 +11,6 @@ from core.errors import RuleBroken, StaleEdit
 from teams.models import Holiday, Role, Team, WorkingHours
 from teams.services import (
     NO_HOURS,
-    SLA_RECOMPUTE_TASK,
     CalendarRefused,
     CalendarState,
     calendar_state,
@@ -21,6 +20,7 @@ from teams.services import (
     holidays_prefill,
 )
 from tests.factories import HolidayFactory, WorkingHoursFactory
+from tests.teams.sent import assert_sent_once
 
 OFFICE = [(weekday, 9 * 60, 17 * 60) for weekday in range(5)]
 
@@ -196,7 +196,7 @@ def test_every_calendar_change_sends_one_recompute_after_commit(team, lead, djan
                 change()
                 app.send_task.assert_not_called()  # not before the commit
             assert len(callbacks) == 1
-            app.send_task.assert_called_once_with(SLA_RECOMPUTE_TASK, args=(team.pk,))
+            assert_sent_once(app, team)
 
 
 @pytest.mark.django_db

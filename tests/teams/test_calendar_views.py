@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 
 from teams.models import Holiday, Role, Team, WorkingHours
-from teams.services import SLA_RECOMPUTE_TASK
 from tests.factories import HolidayFactory, WorkingHoursFactory
+from tests.teams.sent import assert_sent_once
 from tests.teams.test_permissions import EXPECTED
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
@@ -342,7 +342,7 @@ def test_each_change_through_the_page_sends_one_recompute(team, lead_client, dja
     for url, data, headers in posts:
         with mock.patch("teams.services.current_app") as app, django_capture_on_commit_callbacks(execute=True):
             assert lead_client.post(url, data, **headers).status_code in (200, 302)
-        app.send_task.assert_called_once_with(SLA_RECOMPUTE_TASK, args=(team.pk,))
+        assert_sent_once(app, team)
     # A refused change sends nothing.
     with mock.patch("teams.services.current_app") as app, django_capture_on_commit_callbacks(execute=True):
         assert lead_client.post(posts[0][0], week_data(team, {})).status_code == 422

@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Max
+from django.urls import reverse
 from django.utils import timezone
 
 from core.bulk import update_from_values
+from notifications.services import Note, notify_many, subject_key
 from teams.models import Membership, Role
 from tickets.choices import EventField, Priority, SLAAlertKind, SLATargetKind, Status
 from tickets.history import event_row
-from tickets.models import Notification, SLAAlert, SLASweepMark, Ticket, TicketEvent
+from tickets.models import SLAAlert, SLASweepMark, Ticket, TicketEvent
 from tickets.positions import POSITION_GAP
 from tickets.sla.engine import SLA_FIELDS, SWEEP_OVERLAP, TeamSLA, on_status_change, refresh, sweep_from
 
@@ -112,19 +112,8 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
             )
         )
         result.escalated = _escalate(sorted(set(result.breached)), now=now)
-        notifications, mails = _notifications(saved)
-        Notification.objects.bulk_create(notifications, ignore_conflicts=True)
-        result.notified = len(notifications)
-        if mails and send_mail:
-            transaction.on_commit(lambda: _send(mails))
+        result.notified = len(notify_many(_notifications(saved), mail=send_mail))
     return result
-
-
-def _send(mails: list[tuple[str, str, str, list[str]]]) -> None:
-    try:
-        send_mass_mail(mails, fail_silently=False)
-    except Exception:  # the in-app notifications are saved; a mail outage must not fail the sweep
-        logger.exception("Could not send %s SLA notification mails", len(mails))
 
 
 ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
@@ -198,8 +187,8 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
 TARGET_LABEL: dict[str, str] = {SLATargetKind.FIRST_RESPONSE: "first response", SLATargetKind.RESOLUTION: "resolution"}
 
 
-def _notifications(alerts: list[SLAAlert]) -> tuple[list[Notification], list[tuple[str, str, str, list[str]]]]:
-    """Notify the assignee and the team leads of each alert whose policy asks for it."""
+def _notifications(alerts: list[SLAAlert]) -> list[Note]:
+    """Notify the assignee and the team leads of each alert whose policy asks for it (one key per alert)."""
     team_ids = {a.ticket.team_id for a in alerts}
     leads: dict[int, list[Any]] = {}
     members: set[tuple[int, int]] = set()  # (team, user) of people who can still work the team's tickets
@@ -207,8 +196,7 @@ def _notifications(alerts: list[SLAAlert]) -> tuple[list[Notification], list[tup
         members.add((m.team_id, m.user_id))
         if m.role == Role.LEAD:
             leads.setdefault(m.team_id, []).append(m.user)
-    notes: list[Notification] = []
-    mails: list[tuple[str, str, str, list[str]]] = []
+    notes: list[Note] = []
     for alert in alerts:
         ticket = alert.ticket
         if ticket.sla_policy is None or not ticket.sla_policy.notify:
@@ -220,8 +208,12 @@ def _notifications(alerts: list[SLAAlert]) -> tuple[list[Notification], list[tup
         people = {u.pk: u for u in leads.get(ticket.team_id, [])}
         if ticket.assignee is not None and (ticket.team_id, ticket.assignee.pk) in members:
             people[ticket.assignee.pk] = ticket.assignee
+        link = reverse("tickets:detail", args=[ticket.team.slug, ticket.number])
         for user in people.values():
-            notes.append(Notification(user=user, ticket=ticket, alert=alert, message=message))
-            if user.email:
-                mails.append((f"[SupportPM] {message}", message, settings.DEFAULT_FROM_EMAIL, [user.email]))
-    return notes, mails
+            notes.append(
+                Note(
+                    user=user, kind=f"sla_{alert.target}_{alert.kind}", message=message,
+                    dedupe_key=f"sla-alert:{alert.pk}", team_id=ticket.team_id, subject=subject_key(ticket), link=link,
+                )
+            )  # fmt: skip
+    return notes

@@ -22,11 +22,12 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.errors import RuleBroken, StaleEdit
+from notifications.services import subject_key
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action
 from teams.views import team_view
-from tickets import notifications, services
+from tickets import services
 from tickets.forms.fields import TeamOptions
 from tickets.forms.ticket import CommentForm, TicketForm
 from tickets.forms.ticket_list import BulkEditForm, TicketFilterForm
@@ -151,6 +152,8 @@ def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm, *, sl
         "timeline": ticket_timeline(ticket=ticket),
         "sla": ticket_sla(ticket, now=timezone.now()) if sla else None,
         "comment_form": comment_form,
+        # Opening the page reads what the person was told about the ticket (posted on load).
+        "notification_subject": subject_key(ticket),
         **SECTION,
     }
 
@@ -166,8 +169,7 @@ def ticket_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse
             context = {"team": team, "ticket": ticket, "sla": ticket_sla(ticket, now=timezone.now())}
             return render(request, f"{DETAIL}#ticket-sla", context)
         return render(request, f"{DETAIL}#ticket-facts", {"team": team, "ticket": ticket})
-    # Seen: the bell stops counting what this person was told about the ticket.
-    notifications.notifications_mark_ticket_read(user=request.user, ticket_id=ticket.pk)
+    # A GET writes nothing: the page posts "seen" when it loads (notifications:read-about).
     return render(request, DETAIL, _detail_context(team, ticket, CommentForm()))
 
 

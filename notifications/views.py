@@ -1,7 +1,7 @@
 """A person's notifications, outside any team: the page, the bell's count and marking them read.
 
 Each person sees only their own (and none about teams they have left: see
-:func:`tickets.notifications.notifications_of`). Marking read answers HTMX
+``Notification.objects.visible_to``). Marking read answers HTMX
 with the region that changed and fires ``notifications-changed``, which the
 bell in the top bar listens to and re-fetches its count.
 """
@@ -16,14 +16,15 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
-from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
-from core.htmx import HtmxRequest
+from core.htmx import HtmxRequest, fragment_or_page
+from notifications import services
+from notifications.models import Notification
+from notifications.querysets import NOTIFICATIONS_PER_PAGE
 from teams.models import User
-from tickets import notifications
 
-PAGE = "tickets/notifications.html"
+PAGE = "notifications/notifications.html"
 CHANGED = "notifications-changed"
 
 
@@ -32,35 +33,31 @@ class UserRequest(HtmxRequest):
 
 
 def _list_context(request: UserRequest, page_number: Any) -> dict[str, Any]:
-    paginator = Paginator(notifications.notifications_of(request.user), notifications.NOTIFICATIONS_PER_PAGE)
+    paginator = Paginator(Notification.objects.visible_to(request.user), NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(page_number)
     return {"page": page, "items": list(page.object_list)}
 
 
 @require_safe
-@vary_on_headers("HX-Request")
 @login_required
 def notifications_page(request: UserRequest) -> HttpResponse:
     """The signed-in person's notifications, newest first, 50 a page; unread ones stand out."""
-    context = _list_context(request, request.GET.get("page"))
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, f"{PAGE}#notification-list", context)
-    return render(request, PAGE, context)
+    return fragment_or_page(request, PAGE, "notification-list", _list_context(request, request.GET.get("page")))
 
 
 @require_safe
 @login_required
 def notification_bell(request: UserRequest) -> HttpResponse:
     """The bell with its unread count (re-fetched on ``notifications-changed``)."""
-    return render(request, "tickets/notification_bell.html")
+    return render(request, "notifications/notification_bell.html")
 
 
 @require_POST
 @login_required
 def notification_read(request: UserRequest, pk: int) -> HttpResponse:
     """Mark one notification read; HTMX gets the item back, no longer highlighted."""
-    item = get_object_or_404(notifications.notifications_of(request.user), pk=pk)
-    item = notifications.notification_mark_read(user=request.user, notification=item)
+    item = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk)
+    item = services.notification_mark_read(user=request.user, notification=item)
     if not request.htmx:
         return redirect("notifications:list")
     return trigger_client_event(render(request, f"{PAGE}#notification-item", {"n": item}), CHANGED)
@@ -70,9 +67,23 @@ def notification_read(request: UserRequest, pk: int) -> HttpResponse:
 @login_required
 def notifications_read_all(request: UserRequest) -> HttpResponse:
     """Mark every notification read; HTMX gets the list (the page it was on) back."""
-    count = notifications.notifications_mark_all_read(user=request.user)
+    count = services.notifications_mark_all_read(user=request.user)
     messages.success(request, f"Marked {count} notification{'' if count == 1 else 's'} as read.")
     if not request.htmx:
         return redirect("notifications:list")
     context = _list_context(request, request.POST.get("page"))
     return trigger_client_event(render(request, f"{PAGE}#notification-list", context), CHANGED)
+
+
+@require_POST
+@login_required
+def notifications_read_about(request: UserRequest) -> HttpResponse:
+    """The person opened what ``subject`` names (a ticket page posts this when it loads): mark those read.
+
+    Answers 204 and fires ``notifications-changed`` when something was unread,
+    so the bell refreshes; a subject of nobody's notification changes nothing.
+    """
+    subject = request.POST.get("subject", "")[:80]
+    count = services.notifications_mark_subject_read(user=request.user, subject=subject) if subject else 0
+    response = HttpResponse(status=204)
+    return trigger_client_event(response, CHANGED) if count else response

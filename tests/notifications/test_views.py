@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from notifications.models import Notification
+from notifications.services import subject_key
 from teams.models import Membership, Role
-from tests.factories import TeamFactory, make_ticket
-from tickets.models import Notification
+from tests.factories import TeamFactory, make_ticket, notification_row
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,9 @@ LIST = "notifications:list"
 
 
 def notify(user, ticket=None, message: str = "CARE-1 “Printer on fire”: the resolution target breached.", **fields):
-    return Notification.objects.create(user=user, ticket=ticket, message=message, **fields)
+    n = notification_row(user, ticket, message, **fields)
+    n.save()
+    return n
 
 
 @pytest.fixture
@@ -122,7 +125,7 @@ def test_page_without_notifications_says_so(team, make_member, login):
 
 def test_pages_of_fifty(team, ticket, make_member, login):
     me = make_member(team)
-    Notification.objects.bulk_create(Notification(user=me, ticket=ticket, message=f"Note {i:02d}") for i in range(51))
+    Notification.objects.bulk_create(notification_row(me, ticket, f"Note {i:02d}") for i in range(51))
     client = login(me)
     first = client.get(reverse(LIST)).content.decode()
     assert first.count('class="notification is-unread"') == 50 and "1–50 of 51" in first and "Page 1 of 2" in first
@@ -153,7 +156,7 @@ def test_bell_shows_the_unread_count_and_listens_for_changes(team, ticket, make_
 
 def test_bell_caps_its_number_and_is_quiet_when_all_is_read(team, ticket, make_member, login):
     me = make_member(team)
-    Notification.objects.bulk_create(Notification(user=me, ticket=ticket, message="x") for _ in range(120))
+    Notification.objects.bulk_create(notification_row(me, ticket, "x") for _ in range(120))
     client = login(me)
     assert ">99+</span>" in client.get(reverse("notifications:bell")).content.decode()
     Notification.objects.update(read_at=timezone.now())
@@ -171,9 +174,9 @@ def test_bell_costs_one_query_and_only_where_the_bar_is_drawn(team, ticket, make
         client.get(url)
     with CaptureQueriesContext(connection) as fragment:
         client.get(url, **HTMX)
-    on_page = [q["sql"] for q in page.captured_queries if "tickets_notification" in q["sql"]]
+    on_page = [q["sql"] for q in page.captured_queries if "notifications_notification" in q["sql"]]
     assert len(on_page) == 1 and "COUNT(" in on_page[0]
-    assert not [q for q in fragment.captured_queries if "tickets_notification" in q["sql"]]
+    assert not [q for q in fragment.captured_queries if "notifications_notification" in q["sql"]]
 
 
 # --- Marking read -----------------------------------------------------------------------------
@@ -243,7 +246,7 @@ def test_notifications_page_query_count_does_not_grow(team, make_member, login, 
     def grow(n: int) -> None:
         tickets = [make_ticket(team if i % 2 else second) for i in range(n)]
         Notification.objects.bulk_create(
-            Notification(user=me, ticket=t, message=f"About {t.number}", read_at=None if i % 3 else timezone.now())
+            notification_row(me, t, f"About {t.number}", read_at=None if i % 3 else timezone.now())
             for i, t in enumerate(tickets)
         )
 
@@ -269,8 +272,15 @@ def test_opening_the_ticket_reads_what_you_were_told_about_it_and_nothing_else(t
     assert "Notifications: 2 unread" in client.get(reverse("notifications:bell")).content.decode()
 
     response = client.get(reverse("tickets:detail", args=[team.slug, ticket.number]))
-
     assert response.status_code == 200
+    about_it.refresh_from_db()
+    assert about_it.read_at is None, "a GET writes nothing"
+    # The page posts "seen" when it loads, as the browser does.
+    html = response.content.decode()
+    assert f'hx-post="{reverse("notifications:read-about")}"' in html and subject_key(ticket) in html
+    seen = client.post(reverse("notifications:read-about"), {"subject": subject_key(ticket)}, **HTMX)
+    assert seen.status_code == 204 and json.loads(seen["HX-Trigger"]) == {"notifications-changed": {}}
+
     about_it.refresh_from_db(), about_other.refresh_from_db(), agents_own.refresh_from_db()
     assert about_it.read_at is not None
     assert about_other.read_at is None and agents_own.read_at is None

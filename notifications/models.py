@@ -1,0 +1,54 @@
+"""A notification: something a person should know, shown in the app with an unread count and mailed."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from notifications.querysets import NotificationQuerySet
+
+
+class Notification(models.Model):
+    """One message to one person about one subject.
+
+    The subject is generic, so any app can notify without this app knowing
+    its models: ``subject`` names what it is about (``"tickets.ticket:42"``,
+    see :func:`notifications.services.subject_key`), ``link`` where it leads,
+    ``team`` whose it is (a person who leaves the team no longer sees it).
+    ``dedupe_key`` is unique per recipient: a job that runs twice, or a task
+    delivered twice, notifies once.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    kind = models.CharField(max_length=40, help_text="What happened, e.g. sla_resolution_breached.")
+    subject = models.CharField(max_length=80, blank=True, help_text="What it is about: app.model:pk.")
+    link = models.CharField(max_length=300, blank=True, help_text="Where it leads (a path in the app).")
+    message = models.CharField(max_length=300)
+    dedupe_key = models.CharField(max_length=120, help_text="Unique per recipient: the same event notifies once.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
+
+    class Meta:
+        db_table = "notifications_notification"
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["user", "dedupe_key"], name="notice_once_per_user_and_key")]
+        indexes = [
+            models.Index(fields=["user", "read_at"], name="notice_unread"),
+            models.Index(fields=["user", "subject"], name="notice_by_subject"),
+        ]
+
+    def __str__(self) -> str:
+        return self.message
+
+    @property
+    def tone(self) -> str:
+        """How the list shows it: "breach", "risk" or plain."""
+        if self.kind.endswith("_breached"):
+            return "breach"
+        if self.kind.endswith("_at_risk"):
+            return "risk"
+        return ""

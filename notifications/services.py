@@ -1,0 +1,134 @@
+"""Sending notifications, and what a person does with theirs (mark read).
+
+Any app notifies through :func:`notify`: a subject, a message, the people to
+tell and a key that says which event this is. The rows are written in the
+caller's transaction with ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
+job that runs twice (or two that race) creates each (person, key) once, and
+only the rows created now are mailed, after the transaction commits. The
+person who made the change is never told about it (``exclude``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import send_mass_mail
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from notifications.models import Notification
+from teams.models import User
+
+logger = logging.getLogger(__name__)
+
+MAIL_SUBJECT_PREFIX = "[SupportPM] "
+
+
+def subject_key(obj: Model) -> str:
+    """What a notification is about, as a key: ``"tickets.ticket:42"``."""
+    return f"{obj._meta.label_lower}:{obj.pk}"
+
+
+@dataclass(frozen=True)
+class Note:
+    """One notification to write: to whom, about what, and the key of the event."""
+
+    user: User
+    kind: str
+    message: str
+    dedupe_key: str
+    team_id: int | None = None
+    subject: str = ""
+    link: str = ""
+
+
+def notify(
+    *,
+    users: Iterable[User],
+    kind: str,
+    message: str,
+    dedupe_key: str,
+    team_id: int | None = None,
+    subject: str = "",
+    link: str = "",
+    exclude: User | None = None,
+    mail: bool = True,
+) -> list[Note]:
+    """Tell ``users`` (less ``exclude``, each once) about one event; returns what was written now."""
+    people = {u.pk: u for u in users if exclude is None or u.pk != exclude.pk}
+    notes = [
+        Note(user=u, kind=kind, message=message, dedupe_key=dedupe_key, team_id=team_id, subject=subject, link=link)
+        for u in people.values()
+    ]
+    return notify_many(notes, mail=mail)
+
+
+def notify_many(notes: Sequence[Note], *, mail: bool = True, now: Any = None) -> list[Note]:
+    """Write many notifications at once; each (person, key) once. Mails the new ones after commit."""
+    if not notes:
+        return []
+    now = now or timezone.now()
+    table = Notification._meta.db_table
+    columns = "user_id, team_id, kind, subject, link, message, dedupe_key, created_at"
+    created: set[tuple[int, str]] = set()
+    with connection.cursor() as cursor:
+        for first in range(0, len(notes), 500):
+            batch = notes[first : first + 500]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+            params: list[Any] = []
+            for n in batch:
+                params += [n.user.pk, n.team_id, n.kind, n.subject[:80], n.link[:300], n.message[:300], n.dedupe_key]
+                params.append(connection.ops.adapt_datetimefield_value(now))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - the model's table
+                "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key",
+                params,
+            )
+            created.update((user_id, key) for user_id, key in cursor.fetchall())
+    new = [n for n in notes if (n.user.pk, n.dedupe_key) in created]
+    mails = [
+        (MAIL_SUBJECT_PREFIX + n.message, n.message, settings.DEFAULT_FROM_EMAIL, [n.user.email])
+        for n in new
+        if n.user.email
+    ]
+    if mail and mails:
+        transaction.on_commit(lambda: _send(mails))
+    return new
+
+
+def _send(mails: list[tuple[str, str, str, list[str]]]) -> None:
+    try:
+        send_mass_mail(mails, fail_silently=False)
+    except Exception:  # the in-app notifications are saved; a mail outage must not fail the caller
+        logger.exception("Could not send %s notification mails", len(mails))
+
+
+@transaction.atomic
+def notification_mark_read(*, user: User, notification: Notification) -> Notification:
+    """Mark one of the user's notifications read; reading it again keeps the first time.
+
+    ``notification`` must come from ``Notification.objects.visible_to(user)``;
+    another person's is never touched.
+    """
+    Notification.objects.filter(pk=notification.pk, user=user, read_at__isnull=True).update(read_at=timezone.now())
+    return Notification.objects.visible_to(user).get(pk=notification.pk)
+
+
+def notifications_mark_subject_read(*, user: User, subject: str) -> int:
+    """The person has seen the subject (opened the ticket): mark what they were told about it read.
+
+    One conditional UPDATE (nothing when there is nothing unread); returns how many.
+    """
+    return Notification.objects.filter(user=user, subject=subject, read_at__isnull=True).update(read_at=timezone.now())
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification the user can see as read; returns how many."""
+    unread = Notification.objects.visible_to(user).unread().values("pk")
+    return Notification.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())

@@ -1,0 +1,24 @@
+"""Notifications that lower apps ask for by task name (they cannot import this app)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from notifications.services import notify
+from teams.models import Membership, Role, User
+
+
+@shared_task(acks_late=True)
+def notify_team_leads(
+    *, team_id: int, kind: str, message: str, link: str, dedupe_key: str, exclude_user_id: int | None = None
+) -> int:
+    """Tell a team's leads about a change to the team (its calendar, say); returns how many were told now.
+
+    Idempotent: ``dedupe_key`` names the change, so a re-delivered task
+    notifies nobody twice. The person who made the change is not told.
+    """
+    leads = User.objects.filter(
+        pk__in=Membership.objects.filter(team_id=team_id, role=Role.LEAD).values("user_id")
+    ).exclude(pk=exclude_user_id or 0)
+    notes = notify(users=leads, kind=kind, message=message, dedupe_key=dedupe_key, team_id=team_id, link=link)
+    return len(notes)
