@@ -7,11 +7,11 @@ from typing import Any
 
 from django import forms
 
+from core.forms import RefusalForm
 from teams.models import MINUTES_PER_DAY, Membership, Role, Weekday
 from teams.permissions import Action, can
 from teams.services import (
     PREFILL_YEARS,
-    CalendarRefused,
     CalendarState,
     MembershipChange,
     holiday_countries,
@@ -20,7 +20,7 @@ from teams.services import (
 )
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(RefusalForm):
     role = forms.ChoiceField(choices=Role.choices)
     capacity = forms.IntegerField(min_value=0, max_value=200, help_text="Story points per 2-week sprint.")
     skills = forms.CharField(required=False, max_length=500, help_text="Comma-separated, e.g. billing, API, German")
@@ -98,7 +98,7 @@ class DayRows:
     errors: list[str]
 
 
-class CalendarForm(forms.Form):
+class CalendarForm(RefusalForm):
     """The team's time zone and weekly hours: a few "from–to" rows per day; blank rows are ignored."""
 
     time_zone = forms.CharField(
@@ -186,19 +186,12 @@ class CalendarForm(forms.Form):
     def intervals(self) -> list[tuple[int, int, int]]:
         return list(self._intervals)
 
-    def add_refusal(self, refusal: CalendarRefused) -> None:
-        """Show each of the service's objections next to its day (or above the form)."""
-        for weekday, message in refusal.problems:
-            if weekday is None:
-                self.add_error(None, message)
-            else:
-                self.day_errors.setdefault(weekday, []).append(message)
-
-    def keep_input_after_stale(self, version: int) -> None:
-        """After a refused stale save, the next save is based on the version the user has now seen."""
-        data = self.data.copy()  # type: ignore[attr-defined]
-        data["version"] = str(version)
-        self.data = data
+    def place_refusal(self, key: Any, message: str) -> None:
+        """Each of the service's objections goes next to its day (a weekday number), or above the form."""
+        if isinstance(key, int):
+            self.day_errors.setdefault(key, []).append(message)
+        else:
+            super().place_refusal(key, message)
 
     def days(self) -> list[DayRows]:
         days = []

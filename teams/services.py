@@ -17,7 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 
-from core.errors import RuleBroken, StaleEdit
+from core.errors import Invalid, RuleBroken
+from core.stale import lock_if_current
 from teams.models import MINUTES_PER_DAY, Holiday, Membership, Role, Team, User, Weekday, WorkingHours
 from teams.permissions import Action, can
 
@@ -47,11 +48,10 @@ def membership_update(
         managers = list(Membership.objects.select_for_update().filter(team_id=membership.team_id, role=Role.MANAGER))
         if len(managers) <= 1:
             raise RuleBroken("A team needs at least one manager: make someone else manager first.")
-    updated = Membership.objects.filter(pk=membership.pk, version=expected_version).update(
-        role=change.role, capacity=change.capacity, skills=change.skills, version=F("version") + 1
-    )
-    if not updated:
-        raise StaleEdit(current=Membership.objects.select_related("user").get(pk=membership.pk))
+    locked = lock_if_current(Membership.objects.select_related("user"), pk=membership.pk, seen=expected_version)
+    locked.role, locked.capacity, locked.skills = change.role, change.capacity, change.skills
+    locked.version += 1
+    locked.save(update_fields=["role", "capacity", "skills", "version"])
     return Membership.objects.select_related("user", "team").get(pk=membership.pk)
 
 
@@ -83,12 +83,11 @@ class CalendarState:
     version: int
 
 
-class CalendarRefused(RuleBroken):
+class CalendarRefused(Invalid):
     """The weekly hours break a rule; ``problems`` pairs each message with its weekday (None: the whole calendar)."""
 
     def __init__(self, problems: list[tuple[int | None, str]]) -> None:
-        super().__init__(" ".join(message for _, message in problems))
-        self.problems = problems
+        super().__init__(problems=problems)
 
 
 @dataclass(frozen=True)
@@ -219,14 +218,14 @@ def calendar_update(
     _require_calendar_editor(team, by)
     _check_time_zone(time_zone)
     cleaned = calendar_intervals_check(intervals)
-    now = calendar_state(team)
-    if now.version == expected_version and (now.time_zone, now.intervals) == (time_zone, cleaned):
-        return Team.objects.get(pk=team.pk)
-    updated = Team.objects.filter(pk=team.pk, calendar_version=expected_version).update(
-        time_zone=time_zone, calendar_version=F("calendar_version") + 1
-    )
-    if not updated:
-        raise StaleEdit(current=calendar_state(team))
+    locked = lock_if_current(
+        Team.objects, pk=team.pk, seen=expected_version, stamp=lambda row: row.calendar_version,
+        current=calendar_state,
+    )  # fmt: skip
+    now = calendar_state(locked)
+    if (now.time_zone, now.intervals) == (time_zone, cleaned):
+        return locked
+    Team.objects.filter(pk=team.pk).update(time_zone=time_zone, calendar_version=F("calendar_version") + 1)
     WorkingHours.objects.filter(team_id=team.pk).delete()
     WorkingHours.objects.bulk_create(
         WorkingHours(team_id=team.pk, weekday=weekday, start_minute=start, end_minute=end)

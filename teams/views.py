@@ -12,14 +12,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import inline
 from core.errors import RuleBroken, StaleEdit
+from core.stale import refuse_stale
 from teams.calendar import BusinessCalendar
 from teams.forms import CalendarForm, HolidayForm, MembershipForm, PrefillForm, time_zone_suggestions
 from teams.http import SESSION_TEAM_KEY, TeamRequest
 from teams.models import Holiday, Membership, Team, Weekday
 from teams.permissions import Action, can
 from teams.services import (
-    CalendarRefused,
     calendar_state,
     calendar_update,
     holiday_add,
@@ -90,63 +91,43 @@ def team_detail(request: TeamRequest, team: Team) -> HttpResponse:
     return render(request, "teams/team_detail.html", context)
 
 
+MEMBERS = inline.InlineList(
+    template="teams/team_detail.html", noun="member", page="teams:detail", event="members-changed",
+    item="m", what="this member",
+)  # fmt: skip
+
+
+def _members_context(request: TeamRequest, team: Team, **extra: Any) -> dict[str, Any]:
+    return {"team": team, "can_edit_members": can(request.membership, Action.MANAGE_TEAM), **extra}
+
+
 @team_view()
 def member_row(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     """One member's row, read-only (the Cancel of an inline edit)."""
     member = get_object_or_404(Membership.objects.for_team_page(team), pk=pk)
-    context = {"team": team, "m": member, "can_edit_members": can(request.membership, Action.MANAGE_TEAM)}
-    return render(request, "teams/team_detail.html#member-row", context)
+    return inline.row(request, MEMBERS, _members_context(request, team), member)
 
 
 @require_http_methods(["GET", "POST"])
 @team_view(Action.MANAGE_TEAM)
 def member_edit(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
-    """Inline edit of a member's role, capacity and skills."""
+    """Inline edit of a member's role, capacity and skills; a stale save is refused (409) with the saved values."""
     member = get_object_or_404(Membership.objects.for_team_page(team), pk=pk)
     editor = request.membership
-    if request.method == "GET":
-        form = MembershipForm(membership=member, editor=editor)
-        return render(request, "teams/team_detail.html#member-form", {"team": team, "m": member, "form": form})
-
-    form = MembershipForm(request.POST, membership=member, editor=editor)
-    if not form.is_valid():
-        return render(
-            request, "teams/team_detail.html#member-form", {"team": team, "m": member, "form": form}, status=422
-        )
-    try:
-        updated = membership_update(
+    form = MembershipForm(request.POST if request.method == "POST" else None, membership=member, editor=editor)
+    return inline.edit(
+        request, MEMBERS, obj=member, form=form,
+        save=lambda: membership_update(
             membership=member, by=editor, expected_version=form.cleaned_data["version"], change=form.change()
-        )
-    except StaleEdit as stale:
-        form.add_error(
-            None,
-            "Someone else changed this member while you were editing. Their values are shown below; "
-            "your input is kept in the fields — save again to overwrite.",
-        )
-        current: Membership = stale.current
-        context = {"team": team, "m": current, "form": form, "current": current}
-        # The next save is based on the version the user has now seen.
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
-        return render(request, "teams/team_detail.html#member-form", context, status=409)
-    except RuleBroken as broken:
-        form.add_error(None, str(broken))
-        return render(
-            request, "teams/team_detail.html#member-form", {"team": team, "m": member, "form": form}, status=422
-        )
-    messages.success(request, f"Saved {updated.user.display_name}.")
-    context = {"team": team, "m": updated, "can_edit_members": True}
-    return render(request, "teams/team_detail.html#member-row", context)
+        ),
+        success=lambda saved: f"Saved {saved.user.display_name}.",
+        context=lambda **extra: _members_context(request, team, **extra),
+    )  # fmt: skip
 
 
 # --- Business calendar -------------------------------------------------------------------------
 
 CALENDAR = "teams/calendar.html"
-CALENDAR_STALE = (
-    "Someone else changed the calendar while you were editing. What is saved now is shown below; "
-    "your input is kept in the fields — save again to overwrite."
-)
 
 
 def _holidays_context(team: Team, **extra: Any) -> dict[str, Any]:
@@ -220,14 +201,10 @@ def calendar_edit(request: TeamRequest, team: Team) -> HttpResponse:
             intervals=form.intervals(),
         )
     except StaleEdit as stale:
-        form.add_error(None, CALENDAR_STALE)
-        form.keep_input_after_stale(stale.current.version)
+        refuse_stale(form, stale, what="the calendar")
         return _calendar_page(request, team, form=form, current=stale.current, status=409)
-    except CalendarRefused as refusal:
+    except RuleBroken as refusal:  # a weekday's hours (beside the day) or any other rule (above the form)
         form.add_refusal(refusal)
-        return _calendar_page(request, team, form=form, status=422)
-    except RuleBroken as broken:
-        form.add_error(None, str(broken))
         return _calendar_page(request, team, form=form, status=422)
     if form.round_the_clock:
         messages.success(request, "The team now works 24 hours on every day. Open tickets' SLA due times follow.")

@@ -14,7 +14,8 @@ from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from core.errors import RuleBroken, StaleEdit
+from core.errors import RuleBroken
+from core.stale import lock_if_current
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
 from tickets.choices import EventField, Status
@@ -217,9 +218,12 @@ def _apply_changes(
 @transaction.atomic
 def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, changes: dict[str, Any]) -> Ticket:
     """Edit a ticket from a form. A write based on an old version raises :class:`StaleEdit`."""
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-    if locked.version != expected_version:
-        raise StaleEdit(current=Ticket.objects.for_card().get(pk=ticket.pk))
+    locked = lock_if_current(
+        Ticket.objects,
+        pk=ticket.pk,
+        seen=expected_version,
+        current=lambda row: Ticket.objects.for_card().get(pk=row.pk),
+    )
     now = timezone.now()
     events = _apply_changes(ticket=locked, by=by, changes=changes, now=now, team_sla=engine.TeamSLA.load(locked.team))
     locked.version += 1
@@ -371,9 +375,7 @@ def board_configure(
     old version raises :class:`StaleEdit`. When the team board's SLA pauses
     change, one background task recomputes the team's open tickets after commit.
     """
-    locked = Board.objects.select_for_update().get(pk=board.pk)
-    if locked.version != expected_version:
-        raise StaleEdit(current=locked)
+    locked = lock_if_current(Board.objects, pk=board.pk, seen=expected_version)
     existing = {c.pk: c for c in Column.objects.select_for_update().filter(board=locked)}
     if {c.column_id for c in columns} != set(existing):
         raise RuleBroken("The board's columns changed meanwhile; reload the page.")

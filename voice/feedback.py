@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.errors import Invalid, StaleEdit
+from core.stale import lock_if_current
 from projects.models import Project
 from teams.models import Team, User
 from tickets.models import Account, Label, Ticket
@@ -153,9 +154,7 @@ def mark_linked(item: FeedbackItem) -> list[str]:
 @transaction.atomic
 def feedback_set_status(*, item: FeedbackItem, status: str, by: User | None, expected_version: int) -> FeedbackItem:
     """Set an item's status. "Linked" needs a linked ticket or project; a merged duplicate stays closed."""
-    locked = _lock(item)
-    if locked.version != expected_version:
-        raise StaleEdit(current=locked)
+    locked = lock_if_current(FeedbackItem.objects.select_related("team"), pk=item.pk, seen=expected_version)
     refuse_merged(locked)
     if status not in FeedbackStatus.values:
         raise Invalid({"status": "Choose one of the statuses."})
@@ -173,9 +172,7 @@ def feedback_set_tags(
     *, item: FeedbackItem, tags: Iterable[Label], by: User | None, expected_version: int
 ) -> FeedbackItem:
     """Replace an item's tags with the team's labels given; a write based on an old version is refused."""
-    locked = _lock(item)
-    if locked.version != expected_version:
-        raise StaleEdit(current=locked)
+    locked = lock_if_current(FeedbackItem.objects.select_related("team"), pk=item.pk, seen=expected_version)
     refuse_merged(locked)
     tags = list(tags)
     _same_team(locked.team, tags, "tags", "Choose tags among the team's labels.")

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from core.errors import Invalid, StaleEdit
+from core.errors import Invalid
+from core.stale import lock_if_current
 from teams.models import Team, User
 from voice.impact import WEIGHT_FIELDS, feedback_rescore
 from voice.models import FeedbackSettings
@@ -68,10 +69,8 @@ def feedback_settings_update(
     settings. When a weight changed, every item of the team is rescored.
     """
     validate_settings(change)
-    feedback_settings_ensure(team=team)
-    locked = FeedbackSettings.objects.select_for_update().get(team=team)
-    if locked.version != expected_version:
-        raise StaleEdit(current=locked)
+    settings = feedback_settings_ensure(team=team)
+    locked = lock_if_current(FeedbackSettings.objects, pk=settings.pk, seen=expected_version)
     weights_changed = any(getattr(locked, name) != getattr(change, name) for name in WEIGHT_FIELDS)
     for name, value in vars(change).items():
         setattr(locked, name, value)

@@ -59,7 +59,9 @@ def test_every_route_answers_by_role(team, make_member, login, role, name, needs
     url = _url(name, team.slug, target.pk if needs_pk else None)
     client = login(user)
     data = {"role": target.role, "capacity": 12, "skills": "", "version": target.version}
-    response = client.post(url, data) if method == "post" else client.get(url)
+    # The member rows are inline-edit regions: the page asks for them over HTMX (a plain request goes to the page).
+    headers = {"HTTP_HX_REQUEST": "true"} if name.startswith("teams:member") else {}
+    response = client.post(url, data, **headers) if method == "post" else client.get(url, **headers)
     allowed = action in EXPECTED[role]
     assert response.status_code == (200 if allowed else 403), response.content[:300]
     if not allowed:

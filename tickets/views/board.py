@@ -11,10 +11,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from core.errors import RuleBroken, StaleEdit
+from core.htmx import fragment_or_page
+from core.stale import refuse_stale
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
@@ -67,7 +68,6 @@ def _context(request: TeamRequest, team: Team, board: Board, project: Project | 
 
 
 @require_GET
-@vary_on_headers("HX-Request")
 @team_view()
 def board(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
     """The team's board (or a project's). Filters and swimlanes live in the query string."""
@@ -76,9 +76,7 @@ def board(request: TeamRequest, team: Team, project_id: int | None = None) -> Ht
     form.is_valid()  # invalid filters are reported and ignored; the valid ones still apply
     data = board_data(board=the_board, filters=form.filters(request.user), lane_by=form.lane_by)
     context = _context(request, team, the_board, project, form, data)
-    if request.htmx and not request.htmx.history_restore_request:
-        return render(request, f"{TEMPLATE}#board-columns", context)
-    return render(request, TEMPLATE, context)
+    return fragment_or_page(request, TEMPLATE, "board-columns", context)
 
 
 @require_GET
@@ -174,10 +172,7 @@ def board_settings(request: TeamRequest, team: Team, project_id: int | None = No
             columns=form.settings(), wip_per_agent=form.cleaned_data["wip_per_agent"],
         )  # fmt: skip
     except StaleEdit as stale:
-        form.add_error(None, "Someone else changed this board while you were editing. Check the values and save again.")
-        data = request.POST.copy()
-        data["version"] = str(stale.current.version)
-        form.data = data
+        refuse_stale(form, stale, what="this board")
         context["current_columns"] = list(the_board.columns.all())
         return render(request, "tickets/board_settings.html", context, status=409)
     except RuleBroken as broken:

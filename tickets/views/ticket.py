@@ -22,6 +22,8 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from core.errors import RuleBroken, StaleEdit
+from core.htmx import wants_fragment
+from core.stale import refuse_stale
 from notifications.services import subject_key
 from teams.http import TeamRequest
 from teams.models import Team
@@ -45,11 +47,6 @@ MAX_NUMBER = 2**31 - 1
 # Pages that are not the list itself still light up "Tickets" in the navigation
 # (and the team switcher leads to the list of the other team).
 SECTION = {"current_section": "tickets:list"}
-
-
-def _wants_fragment(request: TeamRequest) -> bool:
-    """An htmx request for a region; boosted links and history restores want the whole page."""
-    return bool(request.htmx) and not request.htmx.boosted and not request.htmx.history_restore_request
 
 
 def _ticket_or_404(team: Team, number: int) -> Ticket:
@@ -97,7 +94,7 @@ def ticket_list(request: TeamRequest, team: Team) -> HttpResponse:
     options = TeamOptions(team)
     filters = TicketFilterForm(request.GET, options=options, user=request.user)
     context = _list_context(request, team, filters, BulkEditForm(options=options))
-    return render(request, f"{LIST}#ticket-results" if _wants_fragment(request) else LIST, context)
+    return render(request, f"{LIST}#ticket-results" if wants_fragment(request) else LIST, context)
 
 
 def _report_bulk(request: TeamRequest, team: Team, result: BulkResult) -> None:
@@ -163,7 +160,7 @@ def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm, *, sl
 @team_view()
 def ticket_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse:
     ticket = _ticket_or_404(team, number)
-    if _wants_fragment(request):
+    if wants_fragment(request):
         # The facts and SLA panels refresh themselves when the ticket changed (a first reply, for one).
         if request.htmx.target == "ticket-sla":
             context = {"team": team, "ticket": ticket, "sla": ticket_sla(ticket, now=timezone.now())}
@@ -197,7 +194,7 @@ def ticket_comment(request: TeamRequest, team: Team, number: int) -> HttpRespons
 
 def _form_page(request: TeamRequest, team: Team, form: TicketForm, *, status: int = 200, **extra: Any) -> HttpResponse:
     context = {"team": team, "form": form, "ticket": form.ticket, "options": form.options, **SECTION, **extra}
-    return render(request, f"{FORM}#ticket-form" if _wants_fragment(request) else FORM, context, status=status)
+    return render(request, f"{FORM}#ticket-form" if wants_fragment(request) else FORM, context, status=status)
 
 
 def _refuse(form: TicketForm, broken: RuleBroken) -> None:
@@ -249,18 +246,8 @@ def ticket_edit(request: TeamRequest, team: Team, number: int) -> HttpResponse:
             ticket=ticket, by=request.user, expected_version=form.cleaned_data["version"], changes=form.changes()
         )
     except StaleEdit as stale:
-        current: Ticket = stale.current
-        saved = form.saved_values(current)
-        form.add_error(
-            None,
-            "Someone else changed this ticket while you were editing. Their saved values are shown beside "
-            "the fields; your input is kept — save again to overwrite.",
-        )
-        # The next save is based on the version the user has now seen.
-        data = request.POST.copy()
-        data["version"] = str(current.version)
-        form.data = data
-        return _form_page(request, team, form, status=409, saved=saved, current=current)
+        current: Ticket = refuse_stale(form, stale, what="this ticket")
+        return _form_page(request, team, form, status=409, saved=form.saved_values(current), current=current)
     except RuleBroken as broken:
         _refuse(form, broken)
         return _form_page(request, team, form, status=422)
