@@ -46,7 +46,9 @@ def update_from_values(
     aliases = [f"c{i}" for i in range(len(model_fields))]
     slots = ["%s"] * len(keys) + [f"CAST(%s AS {f.db_type(connection)})" if postgres else "%s" for f in model_fields]
     values = ", ".join(f"({', '.join(slots)})" for _ in rows)
-    columns = ", ".join(assign(f.column, f"v.{alias}", table) for f, alias in zip(model_fields, aliases, strict=True))
+    columns = ", ".join(
+        assign(cast(str, f.column), f"v.{alias}", table) for f, alias in zip(model_fields, aliases, strict=True)
+    )
     params: list[Any] = []
     for row in rows:
         params += row[: len(keys)]

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.db.models.manager import BaseManager
 from django.forms import BaseForm
 
 from core.errors import StaleEdit
@@ -38,7 +39,7 @@ def version_of(obj: Any) -> Any:
 
 
 def lock_if_current(
-    queryset: QuerySet[M],
+    queryset: QuerySet[M, M] | BaseManager[M],
     *,
     pk: Any,
     seen: Any,
@@ -51,7 +52,7 @@ def lock_if_current(
     for a page that shows a value object). Call it inside ``transaction.atomic``;
     the caller writes and bumps the version while the lock is held.
     """
-    row = queryset.select_for_update().get(pk=pk)
+    row = queryset.all().select_for_update().get(pk=pk)
     if stamp(row) != seen:
         raise StaleEdit(current=current(row) if current else row)
     return row

@@ -14,9 +14,9 @@ class TeamQuerySet(models.QuerySet[Any]):
 
     def with_role_of(self, user: Any) -> TeamQuerySet:
         """Visible teams annotated with ``my_role``: the switcher's read path."""
-        from teams.models import Membership
-
-        role = Membership.objects.filter(team=models.OuterRef("pk"), user=user).values("role")[:1]
+        # The membership model is the reverse side of ``memberships`` (no import of models: they import us).
+        membership = self.model._meta.get_field("memberships").related_model
+        role = membership.objects.filter(team=models.OuterRef("pk"), user=user).values("role")[:1]  # type: ignore[union-attr]
         return self.visible_to(user).annotate(my_role=models.Subquery(role)).order_by("name")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, transaction
-from django.db.models import Max
+from django.db.models import Field, Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -118,6 +118,8 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
 
 ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
 WRITE_BATCH = 1000
+# What the escalation writes, as attributes of a ticket (``sla_policy`` is ``sla_policy_id``).
+ESCALATION_ATTNAMES = tuple(cast(Field, Ticket._meta.get_field(name)).attname for name in ESCALATION_FIELDS)
 
 
 def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
@@ -174,9 +176,7 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
             escalated.append(ticket.pk)
     for first in range(0, len(changed_tickets), WRITE_BATCH):
         batch = changed_tickets[first : first + WRITE_BATCH]
-        rows = [
-            (t.pk, *(getattr(t, Ticket._meta.get_field(name).attname) for name in ESCALATION_FIELDS)) for t in batch
-        ]
+        rows = [(t.pk, *(getattr(t, attname) for attname in ESCALATION_ATTNAMES)) for t in batch]
         update_from_values(Ticket, fields=ESCALATION_FIELDS, rows=rows)
     TicketEvent.objects.bulk_create(events)
     # A raised priority can put the other target's due time behind the next sweep's window.
