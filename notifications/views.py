@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
@@ -35,7 +35,7 @@ class UserRequest(HtmxRequest):
 def _list_context(request: UserRequest, page_number: Any) -> dict[str, Any]:
     paginator = Paginator(Notification.objects.visible_to(request.user), NOTIFICATIONS_PER_PAGE)
     page = paginator.get_page(page_number)
-    return {"page": page, "items": list(page.object_list)}
+    return {"page": page, "items": list(page.object_list), "params": QueryDict()}
 
 
 @require_safe

@@ -24,7 +24,7 @@ from tests.factories import TeamFactory
 from tickets.choices import Status
 from tickets.models import Account, Label, Ticket
 from tickets.positions import POSITION_GAP
-from tickets.selectors import BoardFilters, board_data
+from tickets.selectors.board import BoardFilters, board_data
 from tickets.services import board_ensure_for_team
 
 pytestmark = [pytest.mark.bench, pytest.mark.django_db]

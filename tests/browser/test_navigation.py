@@ -70,7 +70,7 @@ def test_lead_edits_capacity_inline(live_server, page, two_teams, screenshot):
     page.get_by_role("button", name="Sign in").click()
     page.goto(f"{live_server.url}/t/apac/team/")
 
-    page.get_by_role("button", name="Edit Ana Costa").click()
+    page.get_by_role("button", name="Edit “Ana Costa”").click()
     capacity = page.get_by_label("Capacity (pts)")
     expect(capacity).to_be_visible()
     capacity.fill("-5")

@@ -15,7 +15,7 @@ from teams.models import Role, WorkingHours
 from tests.factories import make_ticket
 from tickets.choices import Priority, Status
 from tickets.models import Column, SLAPolicy, SLATarget, Ticket
-from tickets.selectors import BoardFilters, board_data
+from tickets.selectors.board import BoardFilters, board_data
 from tickets.services import board_ensure_for_project, comment_add, ticket_move
 from tickets.sla import engine, recompute, sweep
 from tickets.sla.display import ago_label, hours_minutes, left_label

@@ -9,7 +9,7 @@ from django import forms
 from teams.models import User
 from tickets.choices import Priority
 from tickets.models import Account, Board, Column, Label, Ticket
-from tickets.selectors import LANES, BoardFilters, board_scope
+from tickets.selectors.board import LANES, BoardFilters, board_scope
 from tickets.services import ColumnSetting
 
 

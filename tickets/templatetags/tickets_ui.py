@@ -105,7 +105,7 @@ def _card_settings(context: Any) -> tuple[str, str, bool, datetime]:
 
 @register.simple_tag(takes_context=True)
 def board_card(context: Any, t: Any) -> SafeString:
-    """One board card (a ``tickets.selectors.Card``).
+    """One board card (a ``tickets.selectors.board.Card``).
 
     Written in Python rather than as a template: a full board draws thousands
     of cards, and this keeps one to a few microseconds. static/js/board.js and

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -43,7 +43,8 @@ def _list_context(request: TeamRequest, team: Team, **extra: Any) -> dict[str, A
     query = urlencode({k: v for k, v in (("q", text), ("tier", tier)) if v})
     accounts_url = reverse("tickets:accounts", args=[team.slug])
     return _context(
-        request, team, search=search, page=page, query=query, searching=bool(text or tier), accounts_url=accounts_url,
+        request, team, search=search, page=page, query=query, params=QueryDict(query), searching=bool(text or tier),
+        accounts_url=accounts_url,
         # What the list reloads when an account is added: the same search and page.
         list_url=f"{accounts_url}?{query}&page={page.number}" if query else f"{accounts_url}?page={page.number}",
         **extra,

@@ -24,7 +24,7 @@ from teams.views import team_view
 from tickets import services
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
-from tickets.selectors import BoardData, board_data, column_more, lane_key_of
+from tickets.selectors.board import BoardData, board_data, column_more, lane_key_of
 
 TEMPLATE = "tickets/board.html"
 

@@ -35,7 +35,7 @@ from tickets.forms.ticket import CommentForm, TicketForm
 from tickets.forms.ticket_list import BulkEditForm, TicketFilterForm
 from tickets.models import Ticket
 from tickets.services import BulkResult, WipLimitReached
-from tickets.sla.display import ticket_sla
+from tickets.sla.panel import ticket_sla
 from tickets.timeline import ticket_timeline
 
 LIST = "tickets/ticket_list.html"

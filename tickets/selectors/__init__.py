@@ -1,0 +1,1 @@
+"""Reads of the tickets app that pages compose: the board (``board``)."""
