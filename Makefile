@@ -5,7 +5,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # Local runs default to DEBUG on; production sets DEBUG=0 and SECRET_KEY.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install run worker beat test test-fast lint fmt bench loadtest check-deploy clean
+.PHONY: install chromium run worker beat test test-fast lint fmt bench loadtest check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,9 +29,21 @@ worker: install  ## a Celery worker alone
 beat: install  ## Celery beat alone
 	$(DEV_ENV) $(BIN)/celery -A supportpm beat --loglevel INFO
 
-test: install  ## the whole suite: unit, integration, browser (needs /usr/bin/chromium)
-	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || { echo "Browser tests need Debian's chromium: apt-get install chromium"; exit 1; }
+test: install chromium  ## the whole suite: unit, integration, browser (in Debian's chromium)
 	$(BIN)/pytest -n auto
+
+# The browser tests drive Debian's chromium. When it is missing, root (or passwordless sudo) installs it
+# the way CI does; anyone else is told the one command to run. CHROMIUM_PATH names another browser.
+chromium:
+	@browser="$${CHROMIUM_PATH:-/usr/bin/chromium}"; \
+	if [ ! -x "$$browser" ] && [ "$$browser" = /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else echo "Browser tests need Debian's chromium. Install it once with: sudo apt-get install -y chromium fonts-liberation"; exit 1; fi; \
+	  echo "Installing Debian's chromium for the browser tests (apt-get install chromium fonts-liberation)..."; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq chromium fonts-liberation >/dev/null || exit 1; \
+	fi; \
+	test -x "$$browser" || { echo "Browser tests need a chromium at $$browser (CHROMIUM_PATH)."; exit 1; }
 
 test-fast: install  ## everything but the browser tests
 	$(BIN)/pytest -n auto -m "not browser and not bench"
