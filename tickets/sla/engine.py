@@ -216,7 +216,7 @@ Times = tuple[SLAPolicy | None, int | None, int | None, int | None, int | None]
 
 
 def clock_times(
-    sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
+    team_sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
     started: int, pauses: Sequence[Pause], paused: bool, responded: bool,
 ) -> Times:  # fmt: skip
     """The policy and (first-response due, warning, resolution due, warning) in epoch seconds.
@@ -224,13 +224,13 @@ def clock_times(
     A pure function of the ticket's values, on integers, so a bulk recompute
     needs neither model instances nor datetimes.
     """
-    policy = sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
+    policy = team_sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
     if policy is None:
         return None, None, None, None, None
     target = _target(policy, priority)
     if target is None or paused or status == Status.RESOLVED:
         return policy, None, None, None, None
-    calendar = sla.calendar_for(policy)
+    calendar = team_sla.calendar_for(policy)
     share = policy.at_risk_percent / 100
     frt_due = frt_warn = res_due = res_warn = None
     if target.first_response_minutes and not responded:
@@ -245,13 +245,13 @@ def clock_times(
 
 
 def clocks(
-    sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
+    team_sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
     started: datetime, pauses: list[Any], paused_since: datetime | None, first_response_at: datetime | None,
     now: datetime,
 ) -> Clocks:  # fmt: skip
     """:func:`clock_times` of one ticket's stored values, as datetimes."""
     policy, *times = clock_times(
-        sla, kind=kind, channel=channel, priority=priority, account_tier=account_tier, status=status,
+        team_sla, kind=kind, channel=channel, priority=priority, account_tier=account_tier, status=status,
         started=epoch_seconds(started), pauses=pause_stops(pauses), paused=paused_since is not None,
         responded=first_response_at is not None,
     )  # fmt: skip
@@ -260,7 +260,7 @@ def clocks(
 
 
 def refresh(
-    ticket: Ticket, sla: TeamSLA, *, now: datetime, account_tier: str | None = None, mark: bool = True
+    ticket: Ticket, team_sla: TeamSLA, *, now: datetime, account_tier: str | None = None, mark: bool = True
 ) -> datetime | None:
     """Choose the policy and recompute the stored due and warning times (no save of the ticket).
 
@@ -277,7 +277,7 @@ def refresh(
     if account_tier is None and ticket.account_id:
         account_tier = ticket.account.tier if ticket.account else None
     (ticket.sla_policy, ticket.frt_due_at, ticket.frt_warn_at, ticket.res_due_at, ticket.res_warn_at) = clocks(
-        sla, kind=ticket.kind, channel=ticket.channel, priority=ticket.priority, account_tier=account_tier,
+        team_sla, kind=ticket.kind, channel=ticket.channel, priority=ticket.priority, account_tier=account_tier,
         status=ticket.status, started=ticket.sla_started_at or ticket.created_at, pauses=ticket.sla_pauses,
         paused_since=ticket.sla_paused_since, first_response_at=ticket.first_response_at, now=_second(now),
     )  # fmt: skip
@@ -316,11 +316,11 @@ def sweep_from(earliest: datetime | None) -> None:
         SLASweepMark.objects.create(after=earliest)
 
 
-def start(ticket: Ticket, sla: TeamSLA, *, now: datetime) -> None:
+def start(ticket: Ticket, team_sla: TeamSLA, *, now: datetime) -> None:
     """Start the clocks of a new ticket (no save)."""
     now = _second(now)
     ticket.sla_started_at = now
     ticket.sla_pauses = []
     ticket.sla_paused_since = None
-    on_status_change(ticket, old=None, new=ticket.status, at=now, paused=sla.paused_statuses)
-    refresh(ticket, sla, now=now)
+    on_status_change(ticket, old=None, new=ticket.status, at=now, paused=team_sla.paused_statuses)
+    refresh(ticket, team_sla, now=now)

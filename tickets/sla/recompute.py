@@ -35,7 +35,7 @@ def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
     A ticket edited while this runs (its version moved on) keeps what its
     edit computed, and one answered meanwhile keeps no first-response due.
     """
-    sla = TeamSLA.load(team)
+    team_sla = TeamSLA.load(team)
     tiers = dict(Account.objects.filter(team=team).values_list("id", "tier"))
     writer = _RowWriter()
     changed = 0
@@ -69,7 +69,7 @@ def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
             claimed = row[11:]  # breach and warning stamps set
             stops = pause_stops(json.loads(pauses_text)) if pauses_text and pauses_text != "[]" else []
             policy, *times = clock_times(
-                sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
+                team_sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
                 status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
             )  # fmt: skip
             rows.append((pk, version, policy.pk if policy else None, *times))

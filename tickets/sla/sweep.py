@@ -154,11 +154,11 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
         if policy is None:
             continue
         changed = False
-        sla = sla_by_team.get(ticket.team_id) or sla_by_team.setdefault(ticket.team_id, TeamSLA.load(ticket.team))
+        team_sla = sla_by_team.get(ticket.team_id) or sla_by_team.setdefault(ticket.team_id, TeamSLA.load(ticket.team))
         if policy.escalate_to_column and ticket.status not in (Status.ESCALATED, Status.RESOLVED):
             # The breach overrides the Escalated column's WIP limit; the card says so.
             events.append(event_row(ticket, None, EventField.STATUS, ticket.status, Status.ESCALATED, now))
-            on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=sla.paused_statuses)
+            on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=team_sla.paused_statuses)
             ticket.status = Status.ESCALATED
             ticket.position = tops[ticket.team_id] = (tops.get(ticket.team_id) or 0) + POSITION_GAP
             changed = True
@@ -167,7 +167,7 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
             ticket.priority += 1
             changed = True
         if changed:
-            soonest = refresh(ticket, sla, now=now, mark=False)
+            soonest = refresh(ticket, team_sla, now=now, mark=False)
             if soonest is not None:
                 earliest.append(soonest)
             ticket.version += 1
