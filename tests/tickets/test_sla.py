@@ -361,3 +361,12 @@ def test_sla_sweep_command_reports_what_it_claimed(team, capsys):
     engine.sweep_from(due)  # what every writer of a past due time does
     call_command("sla_sweep")
     assert "1 breached" in capsys.readouterr().out
+
+
+def test_the_at_risk_instant_is_exact_to_the_second_for_any_share(team):
+    """1,560 minutes at 29 %: 93,600 s × 29 / 100 = 27,144 s exactly (a float product gave 27,143)."""
+    board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=1560, res=1560, at_risk=29)
+    ticket = fresh(make_ticket(team))
+    assert ticket.frt_warn_at == ticket.sla_started_at + timedelta(seconds=27_144)
+    assert ticket.res_warn_at == ticket.sla_started_at + timedelta(seconds=27_144)

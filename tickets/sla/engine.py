@@ -203,6 +203,11 @@ def _instant_at(calendar: BusinessCalendar, start: int, pauses: Sequence[Pause],
     return calendar.add_seconds(running_from, target_seconds - accumulated)
 
 
+def at_risk_seconds(target_seconds: int, percent: int) -> int:
+    """When a target is at risk: ``percent`` of it, in whole seconds, by integer arithmetic (no float rounding)."""
+    return target_seconds * percent // 100
+
+
 def pause_stops(pauses: Iterable[Any]) -> list[Pause]:
     """Stored stop intervals (ISO 8601 text) as epoch seconds."""
     return [
@@ -231,16 +236,15 @@ def clock_times(
     if target is None or paused or status == Status.RESOLVED:
         return policy, None, None, None, None
     calendar = team_sla.calendar_for(policy)
-    share = policy.at_risk_percent / 100
     frt_due = frt_warn = res_due = res_warn = None
     if target.first_response_minutes and not responded:
         seconds = target.first_response_minutes * 60
         frt_due = _instant_at(calendar, started, pauses, seconds)
-        frt_warn = _instant_at(calendar, started, pauses, int(seconds * share))
+        frt_warn = _instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
     if target.resolution_minutes:
         seconds = target.resolution_minutes * 60
         res_due = _instant_at(calendar, started, pauses, seconds)
-        res_warn = _instant_at(calendar, started, pauses, int(seconds * share))
+        res_warn = _instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
     return policy, frt_due, frt_warn, res_due, res_warn
 
 
