@@ -102,7 +102,8 @@ def test_waiting_on_customer_pauses_and_resumes_the_clock(team):
     ticket_move(ticket=ticket, by=None, column=waiting)
     paused = fresh(ticket)
     assert paused.sla_paused_since is not None
-    assert paused.frt_due_at is None and paused.res_due_at is None, "no clock runs while paused"
+    assert paused.res_due_at is None, "the resolution clock stops while waiting on the customer"
+    assert paused.frt_due_at == paused.sla_started_at + timedelta(minutes=60), "first response runs on (DESIGN.md)"
     assert paused.sla_pauses[-1][1] is None and paused.sla_pauses[-1][2] == "paused"
     ticket_move(ticket=paused, by=None, column=todo)
     resumed = fresh(ticket)
@@ -164,14 +165,15 @@ def test_ticket_answered_a_second_before_due_is_not_breached(team, make_member):
     assert not SLAAlert.objects.filter(ticket=ticket, target="first_response", kind="breached").exists()
 
 
-def test_paused_ticket_never_breaches_while_paused(team):
+def test_waiting_never_breaches_resolution_but_an_unanswered_ticket_misses_its_first_response(team):
+    """Waiting on the customer pauses resolution only: the customer who never heard from us still waits."""
     board = board_ensure_for_team(team=team)
     make_policy(team, business_hours=False, frt=1, res=2)
     ticket = make_ticket(team)
     ticket_move(ticket=ticket, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
     result = sweep.sla_sweep(now=fresh(ticket).created_at + timedelta(days=30))
-    assert result.breached == [] and result.at_risk == []
-    assert fresh(ticket).frt_breached_at is None and fresh(ticket).res_breached_at is None
+    assert result.breached == [ticket.pk]
+    assert fresh(ticket).frt_breached_at is not None and fresh(ticket).res_breached_at is None
 
 
 @pytest.mark.django_db(transaction=True)  # mail leaves after the sweep commits
@@ -313,7 +315,8 @@ def test_bulk_recompute_matches_the_per_ticket_clock(office_hours):
     assert first.res_due_at == berlin(2026, 11, 24, 10, 0)  # 10 h: 1 h Friday, 8 h Monday, 1 h Tuesday
     # 30 min on Friday and 45 on Monday run; from Tuesday 09:05 the other 525 min: 475 on Tuesday, 50 on Wednesday.
     assert stopped.res_due_at == berlin(2026, 11, 25, 9, 50)
-    assert paused.frt_due_at is None and paused.res_due_at is None
+    # Waiting stops resolution, never first response: 60 min on Friday, 30 on Monday (DESIGN.md's FRT).
+    assert paused.frt_due_at == berlin(2026, 11, 23, 9, 30) and paused.res_due_at is None
     assert answered.frt_due_at is None and answered.res_due_at is not None
 
 
@@ -344,7 +347,9 @@ def test_bulk_recompute_keeps_edits_and_replies_made_while_it_runs(team, make_me
     assert after.status == Status.WAITING and after.version == before.version + 1
     # The edit paused the clocks; the recompute, which read the ticket running, does not restart them.
     assert after.sla_paused_since is not None
-    assert after.frt_due_at is None and after.res_due_at is None
+    assert after.res_due_at is None, "waiting stops the resolution clock"
+    # First response runs on while waiting, on the new 60-minute target the edit itself computed.
+    assert after.frt_due_at == after.sla_started_at + timedelta(minutes=60)
     reply = fresh(answered)
     assert reply.first_response_at is not None
     assert reply.frt_due_at is None and reply.frt_warn_at is None, "a met first response never falls due again"
@@ -370,3 +375,23 @@ def test_the_at_risk_instant_is_exact_to_the_second_for_any_share(team):
     ticket = fresh(make_ticket(team))
     assert ticket.frt_warn_at == ticket.sla_started_at + timedelta(seconds=27_144)
     assert ticket.res_warn_at == ticket.sla_started_at + timedelta(seconds=27_144)
+
+
+def test_the_upgrade_command_recomputes_open_tickets_with_the_current_rules(team, other_team, capsys):
+    """After the first-response rule changed, ``sla_recompute`` brings stored due times in line, per team or all."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    board = board_ensure_for_team(team=team)
+    make_policy(team, business_hours=False, frt=60, res=600)
+    ticket = make_ticket(team)
+    ticket_move(ticket=ticket, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
+    Ticket.objects.filter(pk=ticket.pk).update(frt_due_at=None, frt_warn_at=None)  # as the old rule stored it
+    call_command("sla_recompute", "--team", team.slug)
+    assert fresh(ticket).frt_due_at == fresh(ticket).sla_started_at + timedelta(minutes=60)
+    out = capsys.readouterr().out
+    assert f"{team.slug}: 1 open tickets recomputed." in out and other_team.slug not in out
+    call_command("sla_recompute")
+    assert other_team.slug in capsys.readouterr().out
+    with pytest.raises(CommandError, match="No team"):
+        call_command("sla_recompute", "--team", "nope")

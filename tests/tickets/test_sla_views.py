@@ -113,8 +113,11 @@ def test_cards_show_their_running_clock_by_state(team, board, agent, login):
     overdue = set_clock(make_ticket(team, title="Overdue, not swept yet"), frt_due_at=now - timedelta(minutes=2))
     answered = set_clock(make_ticket(team, title="Answered"), first_response_at=now, frt_due_at=None,
                          frt_warn_at=None, res_due_at=now + timedelta(hours=26, minutes=5))  # fmt: skip
-    waiting = make_ticket(team, title="Waiting")
+    # Answered, then waiting on the customer: resolution is paused (first response would run on, DESIGN.md).
+    waiting = set_clock(make_ticket(team, title="Waiting"), first_response_at=now, frt_due_at=None, frt_warn_at=None)
     ticket_move(ticket=waiting, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
+    unanswered_waiting = make_ticket(team, title="Waiting, never answered")
+    ticket_move(ticket=unanswered_waiting, by=None, column=Column.objects.get(board=board, status=Status.WAITING))
     met = make_ticket(team, title="Met")
     ticket_move(ticket=met, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
     missed = make_ticket(team, title="Missed")
@@ -132,6 +135,7 @@ def test_cards_show_their_running_clock_by_state(team, board, agent, login):
     assert clock_of(html, overdue) == ("breached", "breached 2m ago")
     assert clock_of(html, answered) == ("ok", "26h left"), "resolution runs once the first response is in"
     assert clock_of(html, waiting) == ("paused", "paused")
+    assert clock_of(html, unanswered_waiting) == ("ok", "2h left"), "waiting does not pause the first response"
     assert clock_of(html, met) == ("met", "met")
     assert clock_of(html, missed) == ("missed", "missed")
     assert clock_of(html, no_policy) is None and "data-sla" not in card_of(html, no_policy)
@@ -233,7 +237,10 @@ def risky_board(team, board):
         "answered_at_risk": set_clock(
             make_ticket(team, title="Resolution at risk"), first_response_at=now, frt_due_at=None, res_warned_at=now
         ),
-        "paused": make_ticket(team, title="Paused"),
+        # Answered and waiting on the customer: the resolution clock is paused.
+        "paused": set_clock(
+            make_ticket(team, title="Paused"), first_response_at=now, frt_due_at=None, frt_warn_at=None
+        ),
         "resolved": make_ticket(team, title="Resolved"),
     }
     ticket_move(ticket=tickets["paused"], by=None, column=Column.objects.get(board=board, status=Status.WAITING))
@@ -286,7 +293,9 @@ def test_a_move_inside_a_breach_risk_lane_redraws_only_that_lane(team, board, ri
 def test_a_move_that_changes_the_lane_redraws_the_board(team, board, risky_board, agent, login):
     waiting = Column.objects.get(board=board, status=Status.WAITING)
     url = reverse("tickets:board-move", args=[team.slug]) + "?lanes=sla"
-    response = login(agent).post(url, {"ticket": risky_board["on_track"].pk, "column": waiting.pk}, **HTMX)
+    answered = set_clock(make_ticket(team, title="On track, answered"), first_response_at=timezone.now(),
+                         frt_due_at=None, frt_warn_at=None)  # fmt: skip
+    response = login(agent).post(url, {"ticket": answered.pk, "column": waiting.pk}, **HTMX)
     assert response.status_code == 200
     html = response.content.decode()
     assert html.startswith('<div id="board-columns"') and 'hx-swap-oob="true"' in html
@@ -486,7 +495,7 @@ def test_sla_timeline_of_a_reopened_ticket_with_two_cycles(team, board, agent, l
     start = Ticket.objects.get(pk=ticket.pk).sla_started_at
     assert start is not None
 
-    # A history at known instants: waiting 0:10-0:20, first response due at 0:40 (30 min + the pause),
+    # A history at known instants: waiting 0:10-0:20, first response due at 0:30 (waiting does not pause it),
     # swept at 0:45, resolved 1:00-2:00, resolved again at 2:30.
     def move_at(minutes: int, status: str) -> None:
         with mock.patch("django.utils.timezone.now", return_value=start + timedelta(minutes=minutes)):
@@ -494,7 +503,7 @@ def test_sla_timeline_of_a_reopened_ticket_with_two_cycles(team, board, agent, l
 
     move_at(10, Status.WAITING)
     move_at(20, Status.IN_PROGRESS)
-    assert Ticket.objects.get(pk=ticket.pk).frt_due_at == start + timedelta(minutes=40)
+    assert Ticket.objects.get(pk=ticket.pk).frt_due_at == start + timedelta(minutes=30)
     sweep.sla_sweep(now=start + timedelta(minutes=45))
     move_at(60, Status.RESOLVED)
     move_at(120, Status.IN_PROGRESS)

@@ -183,6 +183,18 @@ def elapsed_seconds(ticket: Ticket, calendar: BusinessCalendar, at: datetime) ->
     return _elapsed(calendar, ticket.sla_started_at or ticket.created_at, ticket.sla_pauses, at)
 
 
+def first_response_elapsed(ticket: Ticket, calendar: BusinessCalendar, at: datetime) -> int:
+    """Business seconds the first-response clock has run at ``at``: from the start, with no pause.
+
+    Waiting on the customer does not stop it; the first resolution ends it
+    (a ticket resolved without a reply is not answered later for this target).
+    """
+    start = ticket.sla_started_at or ticket.created_at
+    ended = next((datetime.fromisoformat(stop) for stop, _end, kind in ticket.sla_pauses if kind == RESOLVED), None)
+    end = min(at, ended) if ended is not None else at
+    return calendar.business_seconds(start, end) if end > start else 0
+
+
 def _instant_at(calendar: BusinessCalendar, start: int, pauses: Sequence[Pause], target_seconds: int) -> int:
     """The instant (epoch seconds) the clock reaches ``target_seconds``: past or future, exactly.
 
@@ -222,26 +234,32 @@ Times = tuple[SLAPolicy | None, int | None, int | None, int | None, int | None]
 
 def clock_times(
     team_sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
-    started: int, pauses: Sequence[Pause], paused: bool, responded: bool,
+    started: int, pauses: Sequence[Pause], paused: bool, responded: bool, cycle: int = 1,
 ) -> Times:  # fmt: skip
     """The policy and (first-response due, warning, resolution due, warning) in epoch seconds.
 
     A pure function of the ticket's values, on integers, so a bulk recompute
     needs neither model instances nor datetimes.
+
+    The two clocks stop for different things (DESIGN.md). First response runs
+    from creation to the first public reply and nothing pauses it: waiting on
+    the customer does not (they have not heard from us yet); resolving ends it,
+    so it runs only in the first cycle. Resolution stops while the ticket waits
+    on the customer and while it is resolved; reopening resumes it.
     """
     policy = team_sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
     if policy is None:
         return None, None, None, None, None
     target = _target(policy, priority)
-    if target is None or paused or status == Status.RESOLVED:
+    if target is None or status == Status.RESOLVED:
         return policy, None, None, None, None
     calendar = team_sla.calendar_for(policy)
     frt_due = frt_warn = res_due = res_warn = None
-    if target.first_response_minutes and not responded:
+    if target.first_response_minutes and not responded and cycle == 1:
         seconds = target.first_response_minutes * 60
-        frt_due = _instant_at(calendar, started, pauses, seconds)
-        frt_warn = _instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
-    if target.resolution_minutes:
+        frt_due = calendar.add_seconds(started, seconds)
+        frt_warn = calendar.add_seconds(started, at_risk_seconds(seconds, policy.at_risk_percent))
+    if target.resolution_minutes and not paused:
         seconds = target.resolution_minutes * 60
         res_due = _instant_at(calendar, started, pauses, seconds)
         res_warn = _instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
@@ -251,13 +269,13 @@ def clock_times(
 def clocks(
     team_sla: TeamSLA, *, kind: str, channel: str, priority: int, account_tier: str | None, status: str,
     started: datetime, pauses: list[Any], paused_since: datetime | None, first_response_at: datetime | None,
-    now: datetime,
+    now: datetime, cycle: int = 1,
 ) -> Clocks:  # fmt: skip
     """:func:`clock_times` of one ticket's stored values, as datetimes."""
     policy, *times = clock_times(
         team_sla, kind=kind, channel=channel, priority=priority, account_tier=account_tier, status=status,
         started=epoch_seconds(started), pauses=pause_stops(pauses), paused=paused_since is not None,
-        responded=first_response_at is not None,
+        responded=first_response_at is not None, cycle=cycle,
     )  # fmt: skip
     frt_due, frt_warn, res_due, res_warn = (None if t is None else from_epoch_seconds(t) for t in times)
     return policy, frt_due, frt_warn, res_due, res_warn
@@ -284,6 +302,7 @@ def refresh(
         team_sla, kind=ticket.kind, channel=ticket.channel, priority=ticket.priority, account_tier=account_tier,
         status=ticket.status, started=ticket.sla_started_at or ticket.created_at, pauses=ticket.sla_pauses,
         paused_since=ticket.sla_paused_since, first_response_at=ticket.first_response_at, now=_second(now),
+        cycle=ticket.sla_cycle,
     )  # fmt: skip
     claimed = (ticket.frt_breached_at, ticket.frt_warned_at, ticket.res_breached_at, ticket.res_warned_at)
     times = (ticket.frt_due_at, ticket.frt_warn_at, ticket.res_due_at, ticket.res_warn_at)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tickets.choices import SLAAlertKind, SLATargetKind, Status
 from tickets.models import SLAAlert, SLATarget, Ticket
 from tickets.sla.display import TARGET_NAMES, ClockReader, hours_minutes
-from tickets.sla.engine import PAUSED, RESOLVED, elapsed_seconds, pauses_of
+from tickets.sla.engine import PAUSED, RESOLVED, elapsed_seconds, first_response_elapsed, pauses_of
 
 if TYPE_CHECKING:
     from teams.calendar import BusinessCalendar
@@ -100,6 +100,11 @@ class TicketSLA:
     entries: list[SLAEntry]
 
 
+def _elapsed(ticket: Ticket, t: str, calendar: BusinessCalendar, at: datetime) -> int:
+    """How long a target's clock has run: first response ignores pauses, resolution skips them."""
+    return first_response_elapsed(ticket, calendar, at) if t == "frt" else elapsed_seconds(ticket, calendar, at)
+
+
 def _running_state(ticket: Ticket, t: str, now: datetime) -> str:
     due = getattr(ticket, f"{t}_due_at")
     if getattr(ticket, f"{t}_breached_at") is not None or due <= now:
@@ -122,10 +127,10 @@ def _target_state(ticket: Ticket, t: str, minutes: int, calendar: BusinessCalend
     resolved_at = ticket.resolved_at if ticket.status == Status.RESOLVED else None
     done = ticket.first_response_at if t == "frt" else resolved_at
     if done is not None:
-        elapsed = elapsed_seconds(ticket, calendar, done if t == "frt" else now)
+        elapsed = _elapsed(ticket, t, calendar, done if t == "frt" else now)
         state = "missed" if breached or elapsed > seconds else "met"
         return TargetStatus(t, seconds, elapsed, state, done_at=done)
-    elapsed = elapsed_seconds(ticket, calendar, now)
+    elapsed = _elapsed(ticket, t, calendar, now)
     due = getattr(ticket, f"{t}_due_at")
     if due is not None:
         return TargetStatus(t, seconds, elapsed, _running_state(ticket, t, now), due_at=due)
@@ -204,6 +209,6 @@ def _timeline(
         for t, status in by_kind.items():
             if t == "frt" and ticket.first_response_at is not None and entry.at > ticket.first_response_at:
                 continue  # the first-response clock stopped with the reply
-            spent = elapsed_seconds(ticket, calendar, entry.at)
+            spent = _elapsed(ticket, t, calendar, entry.at)
             entry.elapsed.append((status.label, f"{hours_minutes(spent)} of {status.target_label}"))
     return entries

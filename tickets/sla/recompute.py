@@ -53,7 +53,7 @@ def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
     sql = (
         f"SELECT id, version, kind, channel, priority, account_id, status, {started}, {pauses}, "  # noqa: S608
         f"sla_paused_since IS NOT NULL, first_response_at IS NOT NULL, frt_breached_at IS NOT NULL, "
-        f"frt_warned_at IS NOT NULL, res_breached_at IS NOT NULL, res_warned_at IS NOT NULL FROM {table} "
+        f"frt_warned_at IS NOT NULL, res_breached_at IS NOT NULL, res_warned_at IS NOT NULL, sla_cycle FROM {table} "
         f"WHERE team_id = %s AND id > %s AND status <> %s ORDER BY id LIMIT %s"
     )
     while True:
@@ -66,11 +66,13 @@ def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
         rows = []
         for row in batch:
             pk, version, kind, channel, priority, account_id, status, start, pauses_text, paused, responded = row[:11]
-            claimed = row[11:]  # breach and warning stamps set
+            claimed = row[11:15]  # breach and warning stamps set
+            cycle = row[15]
             stops = pause_stops(json.loads(pauses_text)) if pauses_text and pauses_text != "[]" else []
             policy, *times = clock_times(
                 team_sla, kind=kind, channel=channel, priority=priority, account_tier=tiers.get(account_id),
                 status=status, started=start, pauses=stops, paused=bool(paused), responded=bool(responded),
+                cycle=cycle,
             )  # fmt: skip
             rows.append((pk, version, policy.pk if policy else None, *times))
             soonest = earliest_unclaimed(times, claimed)
