@@ -25,7 +25,7 @@ from tickets.markdown import render_markdown
 from tickets.models import DEFAULT_COLUMNS, DEFAULT_PAUSED_STATUSES, Board, Column, Comment, Label, Ticket, TicketEvent
 from tickets.positions import bottom_position, position_between
 from tickets.routing import routing_apply
-from tickets.sla import engine
+from tickets.sla import engine, sweep
 
 
 class WipLimitReached(RuleBroken):
@@ -178,6 +178,8 @@ EDITABLE = (
 
 
 CLOCK_FIELDS = {"status", "priority", "kind", "channel", "account"}
+# What a move writes of the SLA state: the clocks, and a breach its resolution recorded.
+SAVED_SLA_FIELDS = (*engine.SLA_FIELDS, "frt_breached_at", "res_breached_at")
 
 
 def _apply_changes(
@@ -209,6 +211,9 @@ def _apply_changes(
         if name == "description":
             ticket.description_html = render_markdown(value)
     if new_status != old_status:
+        if new_status == Status.RESOLVED:
+            # Resolving decides resolution and ends first response: one missed meanwhile is a breach now.
+            sweep.breach_on_event(ticket, targets=("frt", "res"), at=now)
         engine.on_status_change(ticket, old=old_status, new=new_status, at=now, paused=team_sla.paused_statuses)
     if CLOCK_FIELDS & set(changes):
         engine.refresh(ticket, team_sla, now=now)
@@ -274,12 +279,14 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
+        if column.status == Status.RESOLVED:
+            sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
         team_sla = engine.TeamSLA.load(locked.team)
         engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
         engine.refresh(locked, team_sla, now=now)
     locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
-    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *engine.SLA_FIELDS])
+    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *SAVED_SLA_FIELDS])
     TicketEvent.objects.bulk_create(events)
     if low:
         from tickets.tasks import renumber_positions
@@ -344,11 +351,16 @@ def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool) -> Comm
         ticket=ticket, author=by, body=body, body_html=render_markdown(body), is_public=is_public
     )
     if is_public and Membership.objects.filter(team_id=ticket.team_id, user=by).exclude(role=Role.VIEWER).exists():
-        # Conditional: of two replies at once, the earlier one stays the first response.
-        # The first-response clock stops here: its due and warning times no longer apply.
-        Ticket.objects.filter(pk=ticket.pk, first_response_at__isnull=True).update(
-            first_response_at=comment.created_at, frt_due_at=None, frt_warn_at=None
-        )
+        # Locked, and only while unanswered: of two replies at once, the earlier one stays the first
+        # response. A reply after the due time is a breach now, whether or not a sweep ran since; then the
+        # first-response clock stops: its due and warning times no longer apply.
+        locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, first_response_at__isnull=True).first()
+        if locked is not None:
+            sweep.breach_on_event(locked, targets=("frt",), at=comment.created_at)
+            Ticket.objects.filter(pk=locked.pk).update(
+                first_response_at=comment.created_at, frt_due_at=None, frt_warn_at=None,
+                frt_breached_at=locked.frt_breached_at,
+            )  # fmt: skip
     return comment
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, cast
@@ -114,6 +115,43 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
         result.escalated = _escalate(sorted(set(result.breached)), now=now)
         result.notified = len(notify_many(_notifications(saved), mail=send_mail))
     return result
+
+
+TARGET_OF = {"frt": SLATargetKind.FIRST_RESPONSE, "res": SLATargetKind.RESOLUTION}
+
+
+def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, send_mail: bool = True) -> list[str]:
+    """The event that decides ``targets`` ("frt", "res") happened at ``at``: record those it missed.
+
+    A reply or a resolution that lands after its due time is a breach even if
+    no sweep ran in between (DESIGN.md). Call it on the ticket locked for
+    update, before its clocks are refreshed (which clears the due times); it
+    stamps ``<target>_breached_at`` on the instance (the caller saves) and
+    writes the alert and the notifications as the sweep would, under the same
+    unique alert, so a sweep running at the same instant cannot double them:
+    it waits for this row's lock and then finds the stamp set. The breach
+    actions (escalate, raise priority) are not applied: the ticket has just
+    been answered or resolved. Returns the targets breached now.
+    """
+    alerts = []
+    for t in targets:
+        due = getattr(ticket, f"{t}_due_at")
+        if due is None or due >= at or getattr(ticket, f"{t}_breached_at") is not None:
+            continue
+        setattr(ticket, f"{t}_breached_at", at)
+        alerts.append(
+            SLAAlert(ticket=ticket, target=TARGET_OF[t], kind=SLAAlertKind.BREACHED, due_at=due, created_at=at)
+        )
+    if not alerts:
+        return []
+    SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    saved = list(
+        SLAAlert.objects.filter(
+            ticket_id=ticket.pk, kind=SLAAlertKind.BREACHED, target__in=[a.target for a in alerts], created_at=at
+        ).select_related("ticket", "ticket__team", "ticket__assignee", "ticket__sla_policy")
+    )
+    notify_many(_notifications(saved), mail=send_mail)
+    return [t for t in targets if getattr(ticket, f"{t}_breached_at") == at]
 
 
 ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
