@@ -566,3 +566,15 @@ def test_ticket_page_queries_stay_constant_with_sla_history(team, board, agent, 
     with django_assert_num_queries(without_sla + 4):
         html = client.get(detail_url(team, ticket)).content.decode()
     assert html.count('class="sla-entry ') >= 10
+
+
+def test_a_breach_noticed_late_reads_its_real_age_on_the_card(team, board, agent, login):
+    """The worker was down for three days: the card counts from when the target was missed, not noticed."""
+    make_policy(team, business_hours=False, frt=60, res=6000)
+    ticket = make_ticket(team, title="Missed while the worker was down")
+    missed_at = timezone.now().replace(microsecond=0) - timedelta(days=3)
+    Ticket.objects.filter(pk=ticket.pk).update(frt_due_at=missed_at, frt_warn_at=missed_at - timedelta(minutes=10))
+    sweep.sla_sweep()
+    assert Ticket.objects.get(pk=ticket.pk).frt_breached_at == missed_at
+    html = login(agent).get(board_url(team)).content.decode()
+    assert clock_of(html, ticket) == ("breached", "breached 3d ago")

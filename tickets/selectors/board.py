@@ -23,7 +23,7 @@ from tickets.sla.display import (
     CardClock,
     ClockReader,
     lane_of,
-    sla_escalated_at,
+    sla_escalated,
     sla_lane,
 )
 
@@ -101,7 +101,7 @@ CARD_VALUES = (
     "assignee__first_name", "assignee__last_name", "assignee__username", "account__name",
     "sla_policy_id", "sla_policy__business_hours", "sla_paused_since",
     "frt_due_at", "frt_warn_at", "frt_warned_at", "frt_breached_at",
-    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated_at",
+    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated",
 )  # fmt: skip
 
 
@@ -114,11 +114,11 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
     by_lane = "sla_lane" in qs.query.annotations
     values = (*CARD_VALUES, "sla_lane") if by_lane else CARD_VALUES
     cards = []
-    for row in qs.annotate(sla_escalated_at=sla_escalated_at()).values_list(*values):
+    for row in qs.annotate(sla_escalated=sla_escalated()).values_list(*values):
         (
             pk, number, title, prio, status, points, created, aid, first, last, username, account,
             policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
-            escalated_at,
+            by_sla,
         ) = row[:-1] if by_lane else row  # fmt: skip
         name = User.display_name_of(first, last, username) if aid else ""
         initials = User.initials_of(first, last, username) if aid else ""
@@ -131,7 +131,7 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
                 (f_due, f_warn, f_warned, f_breached),
                 (r_due, r_warn, r_warned, r_breached),
             )
-        if escalated_at is not None and escalated_at in (f_breached, r_breached):
+        if by_sla:
             card.escalation = "sla"
         if by_lane:
             card.sla_lane = row[-1]

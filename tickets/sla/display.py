@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from django.db.models import Case, CharField, DateTimeField, OuterRef, Q, Subquery, Value, When
+from django.db.models import BooleanField, Case, CharField, Exists, OuterRef, Q, Subquery, Value, When
 
-from tickets.choices import EventField, Status
-from tickets.models import Ticket, TicketEvent
+from tickets.choices import EventField, SLAAlertKind, Status
+from tickets.models import SLAAlert, Ticket, TicketEvent
 from tickets.sla.engine import TeamSLA
 
 if TYPE_CHECKING:
@@ -102,22 +102,24 @@ def sla_lane(now: datetime) -> Case:
     return Case(*whens, default=Value(NO_SLA), output_field=CharField())
 
 
-def sla_escalated_at() -> Case:
-    """When the latest status change of an escalated, breached ticket happened (NULL for every other ticket).
+def sla_escalated() -> Case:
+    """Whether the SLA put an escalated, breached ticket where it is (NULL for every other ticket).
 
     The sweep moves a breached ticket to Escalated with a status event stamped
-    with the same instant as the breach, so "this equals a breach time" means
-    "the SLA put it there" (and nobody moved it since). Only escalated,
-    breached rows evaluate the subquery.
+    with the instant it claimed the breach (the alert's ``created_at``), so
+    "the latest status change happened at a breach claim" means "the SLA put
+    it there, and nobody moved it since". Only escalated, breached rows
+    evaluate the subqueries.
     """
     latest = (
-        TicketEvent.objects.filter(ticket=OuterRef("pk"), field=EventField.STATUS)
+        TicketEvent.objects.filter(ticket=OuterRef(OuterRef("pk")), field=EventField.STATUS)
         .order_by("-created_at", "-id")
         .values("created_at")[:1]
     )
+    claimed = SLAAlert.objects.filter(ticket=OuterRef("pk"), kind=SLAAlertKind.BREACHED, created_at=Subquery(latest))
     breached = Q(frt_breached_at__isnull=False) | Q(res_breached_at__isnull=False)
     return Case(
-        When(Q(status=Status.ESCALATED) & breached, then=Subquery(latest)), default=None, output_field=DateTimeField()
+        When(Q(status=Status.ESCALATED) & breached, then=Exists(claimed)), default=None, output_field=BooleanField()
     )
 
 

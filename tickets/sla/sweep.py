@@ -49,14 +49,22 @@ CLAIMS = (
 
 
 def _claim(stamp: str, due: str, extra: str, now: datetime, since: datetime | None) -> list[tuple[int, datetime]]:
-    """Stamp ``stamp`` on every ticket whose ``due`` fell between ``since`` (None: ever) and ``now``."""
+    """Stamp ``stamp`` on every ticket whose ``due`` fell between ``since`` (None: ever) and ``now``.
+
+    A breach is stamped with its due time, the instant the target was missed
+    (not when a sweep noticed: a stopped worker must not make every breach
+    look recent); a warning with the claim's time.
+    """
     table = Ticket._meta.db_table
     window = f"AND {due} >= %s" if since is not None else ""
+    value = due if stamp.endswith("_breached_at") else "%s"
     sql = (
-        f"UPDATE {table} SET {stamp} = %s "  # noqa: S608 - column names are constants above
+        f"UPDATE {table} SET {stamp} = {value} "  # noqa: S608 - column names are constants above
         f"WHERE {due} <= %s {window} AND {stamp} IS NULL {extra} RETURNING id, {due}"
     )
-    params = [now, now] if since is None else [now, now, since]
+    params = [now] if since is None else [now, since]
+    if value == "%s":
+        params.insert(0, now)
     with connection.cursor() as cursor:
         # As the ORM writes them: SQLite compares timestamps as text.
         cursor.execute(sql, [connection.ops.adapt_datetimefield_value(p) for p in params])
@@ -129,7 +137,8 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
     stamps ``<target>_breached_at`` on the instance (the caller saves) and
     writes the alert and the notifications as the sweep would, under the same
     unique alert, so a sweep running at the same instant cannot double them:
-    it waits for this row's lock and then finds the stamp set. The breach
+    it waits for this row's lock and then finds the stamp set. The stamp is
+    the due time, the instant the target was missed, as the sweep's. The breach
     actions (escalate, raise priority) are not applied: the ticket has just
     been answered or resolved. Returns the targets breached now.
     """
@@ -138,7 +147,7 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
         due = getattr(ticket, f"{t}_due_at")
         if due is None or due >= at or getattr(ticket, f"{t}_breached_at") is not None:
             continue
-        setattr(ticket, f"{t}_breached_at", at)
+        setattr(ticket, f"{t}_breached_at", due)  # missed at its due time, as the sweep stamps it
         alerts.append(
             SLAAlert(ticket=ticket, target=TARGET_OF[t], kind=SLAAlertKind.BREACHED, due_at=due, created_at=at)
         )
@@ -151,7 +160,7 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
         ).select_related("ticket", "ticket__team", "ticket__assignee", "ticket__sla_policy")
     )
     notify_many(_notifications(saved), mail=send_mail)
-    return [t for t in targets if getattr(ticket, f"{t}_breached_at") == at]
+    return [t for t in targets if any(a.target == TARGET_OF[t] for a in alerts)]
 
 
 ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
