@@ -401,6 +401,13 @@ def test_seed_demo_gives_open_tickets_sla_clocks_and_policies_once():
     waiting = open_tickets.filter(status=Status.WAITING)
     assert not waiting.filter(sla_paused_since__isnull=True).exists()
     assert not waiting.filter(res_due_at__isnull=False).exists()
+    # Internal work (tasks, improvements) has no first-response target: nobody waits for a reply.
+    internal = Ticket.objects.filter(kind__in=["task", "improvement"])
+    assert internal.exists() and not internal.filter(frt_due_at__isnull=False).exists()
+    assert not SLAAlert.objects.filter(ticket__in=internal, target="first_response").exists()
+    # Breaches are stamped when they were missed (their due times), not all at the one demo sweep.
+    stamps = set(Ticket.objects.filter(res_breached_at__isnull=False).values_list("res_breached_at", flat=True))
+    assert len(stamps) > 1
     # Every demo ticket's clock has started, resolved ones stopped at their resolution.
     assert not Ticket.objects.filter(sla_started_at__isnull=True).exists()
     resolved = Ticket.objects.filter(status=Status.RESOLVED).first()

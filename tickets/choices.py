@@ -38,6 +38,9 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED)
+# Work a customer asked for: only these have a first-response target (internal work has no one
+# waiting for a reply), unless a policy says otherwise.
+CUSTOMER_KINDS = (Kind.INQUIRY, Kind.INCIDENT, Kind.BUG)
 # Work has started (cycle time runs from the first entry into one of these).
 ACTIVE_STATUSES = (Status.IN_PROGRESS, Status.ESCALATED)
 
@@ -56,6 +59,9 @@ class EventField(models.TextChoices):
     PRIORITY = "priority", "Priority"
     SPRINT = "sprint", "Sprint"
     PROJECT = "project", "Project"
+    KIND = "kind", "Kind"
+    CHANNEL = "channel", "Channel"
+    ACCOUNT = "account", "Account"
 
 
 class SLATargetKind(models.TextChoices):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from teams.models import User
-from tickets.choices import EventField, Priority, Status
+from tickets.choices import Channel, EventField, Kind, Priority, Status
 from tickets.models import Ticket, TicketEvent
 
 
@@ -20,6 +20,10 @@ def _label_of(field_name: str, value: Any) -> str:
         return str(Status(value).label)
     if field_name == EventField.PRIORITY:
         return str(Priority(value).label)
+    if field_name == EventField.KIND:
+        return str(Kind(value).label)
+    if field_name == EventField.CHANNEL:
+        return str(Channel(value).label)
     if field_name == EventField.ASSIGNEE:
         return value.display_name if isinstance(value, User) else str(value)
     return str(value)

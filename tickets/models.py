@@ -344,6 +344,12 @@ class SLAPolicy(models.Model):
     account_tier = models.CharField(max_length=16, choices=Tier.choices, blank=True)
     priority = models.PositiveSmallIntegerField(choices=Priority.choices, null=True, blank=True)
     business_hours = models.BooleanField(default=True, help_text="Count only the team's working hours.")
+    first_response_customer_only = models.BooleanField(
+        "first response for customer work only",
+        default=True,
+        help_text="First-response targets apply to customer inquiries, incidents and bugs only: internal tasks "
+        "and improvements have nobody waiting for a reply. Resolution targets apply to every kind the policy matches.",
+    )
     at_risk_percent = models.PositiveSmallIntegerField(
         default=80,
         validators=[MinValueValidator(1), MaxValueValidator(99)],

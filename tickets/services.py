@@ -170,6 +170,10 @@ TRACKED = {
     "assignee": EventField.ASSIGNEE,
     "priority": EventField.PRIORITY,
     "project": EventField.PROJECT,
+    # What an SLA policy matches on: figures can be sliced by them over time.
+    "kind": EventField.KIND,
+    "channel": EventField.CHANNEL,
+    "account": EventField.ACCOUNT,
 }
 EDITABLE = (
     "kind", "title", "description", "requester_name", "requester_email", "account", "channel", "priority",

@@ -397,3 +397,40 @@ def test_the_upgrade_command_recomputes_open_tickets_with_the_current_rules(team
     assert other_team.slug in capsys.readouterr().out
     with pytest.raises(CommandError, match="No team"):
         call_command("sla_recompute", "--team", "nope")
+
+
+def test_internal_work_gets_no_first_response_target_unless_the_policy_says_so(team):
+    """A task or an improvement has nobody waiting for a reply: resolution only (DESIGN.md's customer targets)."""
+    from tickets.choices import Kind
+
+    board_ensure_for_team(team=team)
+    policy = make_policy(team, business_hours=False, frt=60, res=600)
+    assert policy.first_response_customer_only, "the default"
+    for kind in (Kind.INQUIRY, Kind.INCIDENT, Kind.BUG):
+        customer = fresh(make_ticket(team, kind=kind))
+        assert customer.frt_due_at == customer.sla_started_at + timedelta(minutes=60), kind
+    for kind in (Kind.TASK, Kind.IMPROVEMENT):
+        internal = fresh(make_ticket(team, kind=kind))
+        assert internal.frt_due_at is None and internal.frt_warn_at is None, kind
+        assert internal.res_due_at == internal.sla_started_at + timedelta(minutes=600)
+        assert internal.pk not in sweep.sla_sweep(now=internal.sla_started_at + timedelta(minutes=61)).breached
+    # A policy that wants a first response on every kind says so.
+    SLAPolicy.objects.filter(pk=policy.pk).update(first_response_customer_only=False)
+    task = fresh(make_ticket(team, kind=Kind.TASK))
+    assert task.frt_due_at == task.sla_started_at + timedelta(minutes=60)
+
+
+def test_changes_of_kind_channel_and_account_are_history(team, make_member):
+    from tickets.choices import Channel, EventField, Kind
+    from tickets.models import Account
+
+    agent = make_member(team, Role.AGENT)
+    acme = Account.objects.create(team=team, name="Acme")
+    ticket = make_ticket(team)
+    ticket_update(ticket=fresh(ticket), by=agent, expected_version=fresh(ticket).version,
+                  changes={"kind": Kind.BUG, "channel": Channel.CHAT, "account": acme})  # fmt: skip
+    events = {e.field: e for e in TicketEvent.objects.filter(ticket=ticket).exclude(field__in=["created", "status"])}
+    assert (events[EventField.KIND].from_label, events[EventField.KIND].to_label) == ("Customer inquiry", "Bug")
+    assert events[EventField.CHANNEL].to_label == "Chat" and events[EventField.CHANNEL].actor == agent
+    assert (events[EventField.ACCOUNT].from_value, events[EventField.ACCOUNT].to_value) == ("", str(acme.pk))
+    assert events[EventField.ACCOUNT].to_label == "Acme"

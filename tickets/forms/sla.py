@@ -71,6 +71,12 @@ class SLAPolicyForm(RefusalForm):
         required=False,
         help_text="The team's working hours, in its time zone, without holidays. Off: calendar time, round the clock.",
     )
+    first_response_customer_only = forms.BooleanField(
+        label="First response for customer work only",
+        required=False,
+        help_text="On: inquiries, incidents and bugs get the first-response target; internal tasks and improvements "
+        "(nobody waits for a reply) only the resolution target. Off: every kind the policy matches gets both.",
+    )
     at_risk_percent = forms.IntegerField(
         label="Warn when this share of a target has passed",
         min_value=1,
@@ -102,7 +108,10 @@ class SLAPolicyForm(RefusalForm):
     @staticmethod
     def _initial(policy: SLAPolicy | None) -> dict[str, Any]:
         if policy is None:
-            defaults = {"business_hours": True, "escalate_to_column": True, "raise_priority": True, "notify": True}
+            defaults = {
+                "business_hours": True, "first_response_customer_only": True, "escalate_to_column": True,
+                "raise_priority": True, "notify": True,
+            }  # fmt: skip
             return {"at_risk_percent": 80, **defaults}
         initial: dict[str, Any] = {
             "name": policy.name,
@@ -111,6 +120,7 @@ class SLAPolicyForm(RefusalForm):
             "channel": policy.channel,
             "priority": policy.priority,
             "business_hours": policy.business_hours,
+            "first_response_customer_only": policy.first_response_customer_only,
             "at_risk_percent": policy.at_risk_percent,
             "escalate_to_column": policy.escalate_to_column,
             "raise_priority": policy.raise_priority,
@@ -168,6 +178,7 @@ class SLAPolicyForm(RefusalForm):
             account_tier=data.get("account_tier") or "",
             priority=data.get("priority"),
             business_hours=bool(data.get("business_hours")),
+            first_response_customer_only=bool(data.get("first_response_customer_only")),
             at_risk_percent=data.get("at_risk_percent") or 0,
             escalate_to_column=bool(data.get("escalate_to_column")),
             raise_priority=bool(data.get("raise_priority")),

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from teams.calendar import BusinessCalendar, epoch_seconds, from_epoch_seconds
 from teams.models import Team
-from tickets.choices import Status
+from tickets.choices import CUSTOMER_KINDS, Status
 from tickets.models import Column, SLAPolicy, SLASweepMark, SLATarget, Ticket
 
 PAUSED = "paused"
@@ -255,7 +255,8 @@ def clock_times(
         return policy, None, None, None, None
     calendar = team_sla.calendar_for(policy)
     frt_due = frt_warn = res_due = res_warn = None
-    if target.first_response_minutes and not responded and cycle == 1:
+    customer_work = kind in CUSTOMER_KINDS or not policy.first_response_customer_only
+    if target.first_response_minutes and not responded and cycle == 1 and customer_work:
         seconds = target.first_response_minutes * 60
         frt_due = calendar.add_seconds(started, seconds)
         frt_warn = calendar.add_seconds(started, at_risk_seconds(seconds, policy.at_risk_percent))

@@ -135,7 +135,9 @@ def describe(policy: SLAPolicy) -> PolicySentence:
         )
     return PolicySentence(
         conditions=conditions,
-        clock="business hours" if policy.business_hours else "calendar time",
+        # First response is for customer work unless the policy says otherwise: only the exception is told.
+        clock=("business hours" if policy.business_hours else "calendar time")
+        + ("" if policy.first_response_customer_only else "; first response on every kind, internal work too"),
         at_risk_percent=policy.at_risk_percent,
         on_breach=on_breach,
         targets=rows,
@@ -159,6 +161,7 @@ class SLAPolicyChange:
     account_tier: str = ""
     priority: int | None = None
     business_hours: bool = True
+    first_response_customer_only: bool = True
     at_risk_percent: int = 80
     escalate_to_column: bool = True
     raise_priority: bool = True
@@ -210,6 +213,7 @@ def _write(policy: SLAPolicy, change: SLAPolicyChange) -> None:
     policy.account_tier = change.account_tier
     policy.priority = change.priority
     policy.business_hours = change.business_hours
+    policy.first_response_customer_only = change.first_response_customer_only
     policy.at_risk_percent = change.at_risk_percent
     policy.escalate_to_column = change.escalate_to_column
     policy.raise_priority = change.raise_priority
