@@ -72,3 +72,8 @@ class SLATargetKind(models.TextChoices):
 class SLAAlertKind(models.TextChoices):
     AT_RISK = "at_risk", "At risk"
     BREACHED = "breached", "Breached"
+
+
+class SLAOutcomeKind(models.TextChoices):
+    MET = "met", "Met"
+    BREACHED = "breached", "Breached"

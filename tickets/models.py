@@ -13,6 +13,7 @@ from tickets.choices import (
     Kind,
     Priority,
     SLAAlertKind,
+    SLAOutcomeKind,
     SLATargetKind,
     Status,
     Tier,
@@ -422,3 +423,35 @@ class SLASweepMark(models.Model):
 
     def __str__(self) -> str:
         return f"sweep from {self.after:%Y-%m-%d %H:%M:%S}"
+
+
+class SLAOutcome(models.Model):
+    """How one target of one SLA cycle of a ticket was decided: met or breached, when, judged by what.
+
+    Written once, when the target's event happens (the first public reply, the
+    resolution) or its due time passes, whichever is first, and never judged
+    again: a later change of priority or policy, or an edited calendar, does
+    not rewrite it. Dashboards count these rows (DESIGN.md's attainment).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_outcomes")
+    target = models.CharField(max_length=16, choices=SLATargetKind.choices)
+    cycle = models.PositiveSmallIntegerField(help_text="The ticket's SLA cycle: 1, then one more per reopening.")
+    outcome = models.CharField(max_length=16, choices=SLAOutcomeKind.choices)
+    decided_at = models.DateTimeField(help_text="The event's time when met; the due time when breached.")
+    due_at = models.DateTimeField(help_text="The due time the target was judged against.")
+    target_seconds = models.PositiveIntegerField(help_text="The target, in the policy's clock (business or calendar).")
+    elapsed_seconds = models.PositiveIntegerField(help_text="How long the clock had run when it was decided.")
+    policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    policy_name = models.CharField(max_length=120, help_text="The policy's name then (policies can be deleted).")
+    priority = models.PositiveSmallIntegerField(choices=Priority.choices)
+
+    class Meta:
+        ordering = ["ticket", "cycle", "target"]
+        constraints = [
+            models.UniqueConstraint(fields=["ticket", "target", "cycle"], name="sla_outcome_once_per_target_cycle")
+        ]
+        indexes = [models.Index(fields=["decided_at"], name="sla_outcome_decided")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.target} cycle {self.cycle}: {self.outcome}"

@@ -25,7 +25,7 @@ from tickets.markdown import render_markdown
 from tickets.models import DEFAULT_COLUMNS, DEFAULT_PAUSED_STATUSES, Board, Column, Comment, Label, Ticket, TicketEvent
 from tickets.positions import bottom_position, position_between
 from tickets.routing import routing_apply
-from tickets.sla import engine, sweep
+from tickets.sla import engine, outcomes, sweep
 
 
 class WipLimitReached(RuleBroken):
@@ -216,8 +216,10 @@ def _apply_changes(
             ticket.description_html = render_markdown(value)
     if new_status != old_status:
         if new_status == Status.RESOLVED:
-            # Resolving decides resolution and ends first response: one missed meanwhile is a breach now.
+            # Resolving decides resolution and ends first response: one missed meanwhile is a breach now,
+            # a resolution in time is this cycle's met outcome.
             sweep.breach_on_event(ticket, targets=("frt", "res"), at=now)
+            outcomes.decide_met(ticket, ["res"], at=now, team_sla=team_sla)
         engine.on_status_change(ticket, old=old_status, new=new_status, at=now, paused=team_sla.paused_statuses)
     if CLOCK_FIELDS & set(changes):
         engine.refresh(ticket, team_sla, now=now)
@@ -283,9 +285,10 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
+        team_sla = engine.TeamSLA.load(locked.team)
         if column.status == Status.RESOLVED:
             sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
-        team_sla = engine.TeamSLA.load(locked.team)
+            outcomes.decide_met(locked, ["res"], at=now, team_sla=team_sla)
         engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
         engine.refresh(locked, team_sla, now=now)
     locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
@@ -361,6 +364,7 @@ def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool) -> Comm
         locked = Ticket.objects.select_for_update().filter(pk=ticket.pk, first_response_at__isnull=True).first()
         if locked is not None:
             sweep.breach_on_event(locked, targets=("frt",), at=comment.created_at)
+            outcomes.decide_met(locked, ["frt"], at=comment.created_at, team_sla=engine.TeamSLA.load(locked.team))
             Ticket.objects.filter(pk=locked.pk).update(
                 first_response_at=comment.created_at, frt_due_at=None, frt_warn_at=None,
                 frt_breached_at=locked.frt_breached_at,

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tickets.choices import SLAAlertKind, SLATargetKind, Status
-from tickets.models import SLAAlert, SLATarget, Ticket
+from tickets.choices import SLAAlertKind, SLAOutcomeKind, SLATargetKind, Status
+from tickets.models import SLAAlert, SLAOutcome, SLATarget, Ticket
 from tickets.sla.display import TARGET_NAMES, ClockReader, hours_minutes
 from tickets.sla.engine import PAUSED, RESOLVED, elapsed_seconds, first_response_elapsed, pauses_of
 
@@ -115,7 +115,16 @@ def _running_state(ticket: Ticket, t: str, now: datetime) -> str:
     return "running"
 
 
-def _target_status(ticket: Ticket, t: str, minutes: int, calendar: BusinessCalendar, now: datetime) -> TargetStatus:
+def _target_status(
+    ticket: Ticket, t: str, minutes: int, calendar: BusinessCalendar, now: datetime, decided: SLAOutcome | None
+) -> TargetStatus:
+    if decided is not None:
+        # Decided: shown as it was judged then (its target, its time), whatever the priority or policy now.
+        met = decided.outcome == SLAOutcomeKind.MET
+        return TargetStatus(
+            t, decided.target_seconds, decided.elapsed_seconds, "met" if met else "missed", due_at=decided.due_at,
+            done_at=decided.decided_at if met else None, breached_at=None if met else decided.decided_at,
+        )  # fmt: skip
     status = _target_state(ticket, t, minutes, calendar, now)
     status.breached_at = getattr(ticket, f"{t}_breached_at")
     return status
@@ -156,17 +165,18 @@ def ticket_sla(ticket: Ticket, *, now: datetime) -> TicketSLA | None:
     calendar = team_sla.calendar_for(policy)
     counts = f"business hours ({ticket.team.time_zone})" if calendar is team_sla.calendar else "calendar time"
     alerts = list(SLAAlert.objects.filter(ticket=ticket).order_by("created_at", "id"))
+    decided = {(o.target, o.cycle): o for o in SLAOutcome.objects.filter(ticket=ticket)}
+    frt_outcome = decided.get((SLATargetKind.FIRST_RESPONSE, 1))
+    res_outcome = decided.get((SLATargetKind.RESOLUTION, ticket.sla_cycle))
     targets: list[TargetStatus] = []
-    if target is not None:
-        if target.first_response_minutes:
-            targets.append(_target_status(ticket, "frt", target.first_response_minutes, calendar, now))
-        if target.resolution_minutes:
-            targets.append(_target_status(ticket, "res", target.resolution_minutes, calendar, now))
-    for status in targets:  # a breach happened at its due time; the sweep noticed it a little later
-        kind = SLATargetKind.FIRST_RESPONSE if status.kind == "frt" else SLATargetKind.RESOLUTION
-        for alert in alerts:
-            if alert.target == kind and alert.kind == SLAAlertKind.BREACHED and status.breached_at is not None:
-                status.breached_at = alert.due_at
+    if target is not None or frt_outcome is not None or res_outcome is not None:
+        frt_minutes = target.first_response_minutes if target is not None else None
+        res_minutes = target.resolution_minutes if target is not None else None
+        if frt_minutes or frt_outcome is not None:
+            targets.append(_target_status(ticket, "frt", frt_minutes or 0, calendar, now, frt_outcome))
+        if res_minutes or res_outcome is not None:
+            targets.append(_target_status(ticket, "res", res_minutes or 0, calendar, now, res_outcome))
+
     return TicketSLA(
         policy_name=policy.name,
         counts=counts,

@@ -16,11 +16,12 @@ from django.utils import timezone
 from core.bulk import update_from_values
 from notifications.services import Note, notify_many, subject_key
 from teams.models import Membership, Role
-from tickets.choices import EventField, Priority, SLAAlertKind, SLATargetKind, Status
+from tickets.choices import EventField, Priority, SLAAlertKind, SLAOutcomeKind, SLATargetKind, Status
 from tickets.history import event_row
-from tickets.models import SLAAlert, SLASweepMark, Ticket, TicketEvent
+from tickets.models import SLAAlert, SLAOutcome, SLASweepMark, SLATarget, Ticket, TicketEvent
 from tickets.positions import POSITION_GAP
 from tickets.sla.engine import SLA_FIELDS, SWEEP_OVERLAP, TeamSLA, on_status_change, refresh, sweep_from
+from tickets.sla.outcomes import outcome_row, outcomes_save
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +121,44 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
                 "ticket", "ticket__team", "ticket__assignee", "ticket__sla_policy"
             )
         )
+        # Decided: each breach is stored as its cycle's outcome, judged by the priority and policy it had
+        # until now (before the escalation raises the priority).
+        outcomes_save(_breach_outcomes([a for a in saved if a.kind == SLAAlertKind.BREACHED]))
         result.escalated = _escalate(sorted(set(result.breached)), now=now)
         result.notified = len(notify_many(_notifications(saved), mail=send_mail))
     return result
+
+
+def _breach_outcomes(alerts: list[SLAAlert]) -> list[SLAOutcome | None]:
+    """The outcomes of newly claimed breaches: their targets read in one query for all."""
+    policies = {a.ticket.sla_policy_id for a in alerts if a.ticket.sla_policy_id}
+    targets = {(t.policy_id, t.priority): t for t in SLATarget.objects.filter(policy_id__in=policies)}
+    rows = []
+    for alert in alerts:
+        ticket = alert.ticket
+        target = targets.get((ticket.sla_policy_id, ticket.priority))
+        minutes = None
+        if target is not None:
+            minutes = (
+                target.first_response_minutes
+                if alert.target == SLATargetKind.FIRST_RESPONSE
+                else target.resolution_minutes
+            )
+        if not minutes:
+            continue
+        t = "frt" if alert.target == SLATargetKind.FIRST_RESPONSE else "res"
+        rows.append(
+            outcome_row(
+                ticket,
+                t,
+                outcome=SLAOutcomeKind.BREACHED,
+                decided_at=alert.due_at,
+                due_at=alert.due_at,
+                team_sla=None,
+                target_seconds=minutes * 60,
+            )
+        )
+    return rows
 
 
 TARGET_OF = {"frt": SLATargetKind.FIRST_RESPONSE, "res": SLATargetKind.RESOLUTION}
@@ -143,6 +179,7 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
     been answered or resolved. Returns the targets breached now.
     """
     alerts = []
+    outcomes: list[SLAOutcome | None] = []
     for t in targets:
         due = getattr(ticket, f"{t}_due_at")
         if due is None or due >= at or getattr(ticket, f"{t}_breached_at") is not None:
@@ -151,9 +188,13 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
         alerts.append(
             SLAAlert(ticket=ticket, target=TARGET_OF[t], kind=SLAAlertKind.BREACHED, due_at=due, created_at=at)
         )
+        outcomes.append(
+            outcome_row(ticket, t, outcome=SLAOutcomeKind.BREACHED, decided_at=due, due_at=due, team_sla=None)
+        )
     if not alerts:
         return []
     SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    outcomes_save(outcomes)
     saved = list(
         SLAAlert.objects.filter(
             ticket_id=ticket.pk, kind=SLAAlertKind.BREACHED, target__in=[a.target for a in alerts], created_at=at

@@ -1,0 +1,106 @@
+"""Stored SLA outcomes: one per ticket, target and cycle, decided once and never judged again."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from teams.models import Role, WorkingHours
+from tests.factories import make_ticket
+from tickets.choices import Priority, Status
+from tickets.models import Column, SLAOutcome, SLAPolicy, SLATarget, Ticket
+from tickets.services import board_ensure_for_team, comment_add, ticket_move, ticket_update
+from tickets.sla import sweep
+
+pytestmark = pytest.mark.django_db
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def at(moment):
+    return mock.patch("django.utils.timezone.now", return_value=moment)
+
+
+@pytest.fixture
+def berlin_office(team):
+    """Berlin, Monday to Friday 09:00-17:00; Urgent: resolution 17 h; High: resolution 2 h."""
+    team.time_zone = "Europe/Berlin"
+    team.save()
+    WorkingHours.objects.bulk_create(
+        WorkingHours(team=team, weekday=d, start_minute=540, end_minute=1020) for d in range(5)
+    )
+    board_ensure_for_team(team=team)
+    policy = SLAPolicy.objects.create(team=team, name="Office", escalate_to_column=False, raise_priority=False)
+    SLATarget.objects.create(
+        policy=policy, priority=Priority.URGENT, first_response_minutes=60, resolution_minutes=17 * 60
+    )
+    SLATarget.objects.create(policy=policy, priority=Priority.HIGH, first_response_minutes=60, resolution_minutes=120)
+    return team
+
+
+def test_a_target_met_stays_met_when_the_priority_changes_after(berlin_office, make_member, login):
+    """The issue's case: Urgent resolved after 7 business hours (met), then set to High (2 h): still met, 7h of 17h."""
+    team = berlin_office
+    agent = make_member(team, Role.AGENT)
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    with at(monday):
+        ticket = make_ticket(team, title="Urgent outage", priority=Priority.URGENT)
+    board = team.boards.get(project__isnull=True)
+    with at(monday + timedelta(minutes=30)):
+        comment_add(ticket=ticket, by=agent, body="Looking.", is_public=True)
+    with at(monday + timedelta(hours=7)):
+        ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), by=agent,
+                    column=Column.objects.get(board=board, status=Status.RESOLVED))  # fmt: skip
+    resolution = SLAOutcome.objects.get(ticket=ticket, target="resolution", cycle=1)
+    assert (resolution.outcome, resolution.elapsed_seconds, resolution.target_seconds) == ("met", 7 * 3600, 17 * 3600)
+    assert resolution.priority == Priority.URGENT and resolution.policy_name == "Office"
+    first = SLAOutcome.objects.get(ticket=ticket, target="first_response", cycle=1)
+    assert (first.outcome, first.elapsed_seconds) == ("met", 1800)
+
+    resolved = Ticket.objects.get(pk=ticket.pk)
+    ticket_update(ticket=resolved, by=agent, expected_version=resolved.version, changes={"priority": Priority.HIGH})
+    assert SLAOutcome.objects.get(pk=resolution.pk).outcome == "met", "never judged again"
+    html = login(agent).get(reverse("tickets:detail", args=[team.slug, ticket.number])).content.decode()
+    panel = html[html.index('id="ticket-sla"') :]
+    assert "Missed" not in panel and "7h of 17h" in panel.replace("\u2009", " ")
+
+
+def test_a_reopened_ticket_keeps_each_cycles_outcome(berlin_office, make_member):
+    team = berlin_office
+    agent = make_member(team, Role.AGENT)
+    board = team.boards.get(project__isnull=True)
+    columns = {c.status: c for c in board.columns.all()}
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    with at(monday):
+        ticket = make_ticket(team, title="Comes back", priority=Priority.HIGH)
+    with at(monday + timedelta(hours=1)):  # resolved in 1 h of 2: met
+        ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), by=agent, column=columns[Status.RESOLVED])
+    with at(monday + timedelta(hours=2)):
+        ticket_move(ticket=Ticket.objects.get(pk=ticket.pk), by=agent, column=columns[Status.IN_PROGRESS])
+    # Cycle 2: the clock resumes at 1 h; the other hour runs out at 3 h; the sweep decides it breached.
+    sweep.sla_sweep(now=monday + timedelta(hours=3, minutes=5))
+    outcomes = {(o.target, o.cycle): o.outcome for o in SLAOutcome.objects.filter(ticket=ticket)}
+    assert outcomes[("resolution", 1)] == "met" and outcomes[("resolution", 2)] == "breached"
+    # Resolved at 10:00 without a reply, the instant its first response fell due: resolving ended that
+    # clock in time, with no reply to judge, so it is not counted either way.
+    assert ("first_response", 1) not in outcomes
+    breach = SLAOutcome.objects.get(ticket=ticket, target="resolution", cycle=2)
+    assert breach.decided_at == breach.due_at == monday + timedelta(hours=3)
+
+
+def test_an_escalation_keeps_the_outcome_judged_by_the_priority_before_it(team, make_member):
+    board_ensure_for_team(team=team)
+    policy = SLAPolicy.objects.create(team=team, name="Raise", business_hours=False, escalate_to_column=True,
+                                      raise_priority=True)  # fmt: skip
+    for p in Priority:
+        SLATarget.objects.create(policy=policy, priority=p, first_response_minutes=60 // p, resolution_minutes=600 // p)
+    ticket = make_ticket(team, priority=Priority.LOW)
+    due = Ticket.objects.get(pk=ticket.pk).frt_due_at
+    sweep.sla_sweep(now=due + timedelta(seconds=1))
+    escalated = Ticket.objects.get(pk=ticket.pk)
+    assert escalated.priority == Priority.NORMAL, "the breach raised it"
+    outcome = SLAOutcome.objects.get(ticket=ticket, target="first_response")
+    assert (outcome.priority, outcome.due_at, outcome.target_seconds) == (Priority.LOW, due, 3600)
