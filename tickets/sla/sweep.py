@@ -132,7 +132,9 @@ def sla_sweep(*, now: datetime | None = None, send_mail: bool = True) -> SweepRe
 def _breach_outcomes(alerts: list[SLAAlert]) -> list[SLAOutcome | None]:
     """The outcomes of newly claimed breaches: their targets read in one query for all."""
     policies = {a.ticket.sla_policy_id for a in alerts if a.ticket.sla_policy_id}
-    targets = {(t.policy_id, t.priority): t for t in SLATarget.objects.filter(policy_id__in=policies)}
+    targets: dict[tuple[int | None, int], SLATarget] = {
+        (t.policy_id, t.priority): t for t in SLATarget.objects.filter(policy_id__in=policies)
+    }
     rows = []
     for alert in alerts:
         ticket = alert.ticket
