@@ -30,7 +30,7 @@ from typing import Any
 from teams.models import Team
 from tickets.choices import EventField, Priority, Tier
 from tickets.models import Column, SLAPolicy, SLATarget, Ticket, TicketEvent
-from tickets.sla import engine, recompute, sweep
+from tickets.sla import engine, outcomes, recompute, sweep
 
 H = 60  # minutes
 
@@ -133,6 +133,9 @@ def seed_sla(*, teams: Mapping[str, Team], today: date) -> SLASeedResult:
         recompute.team_clocks_recompute(team=team, now=anchor)
     running = Ticket.objects.filter(team__in=ordered, res_due_at__isnull=False).count()
     swept = sweep.sla_sweep(now=anchor, send_mail=False)
+    # The history was written straight to the table: decide its targets as the engine would have.
+    for team in ordered:
+        outcomes.outcomes_backfill(team=team, now=anchor)
     return SLASeedResult(
         policies=policies,
         clocks_started=started,

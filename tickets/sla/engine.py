@@ -111,7 +111,7 @@ class TeamSLA:
         return None
 
 
-def _target(policy: SLAPolicy, priority: int) -> SLATarget | None:
+def target_of(policy: SLAPolicy, priority: int) -> SLATarget | None:
     # Indexed once per policy object: bulk recomputes ask this for every ticket.
     targets: dict[int, SLATarget] | None = getattr(policy, "_targets_by_priority", None)
     if targets is None:
@@ -195,7 +195,7 @@ def first_response_elapsed(ticket: Ticket, calendar: BusinessCalendar, at: datet
     return calendar.business_seconds(start, end) if end > start else 0
 
 
-def _instant_at(calendar: BusinessCalendar, start: int, pauses: Sequence[Pause], target_seconds: int) -> int:
+def instant_at(calendar: BusinessCalendar, start: int, pauses: Sequence[Pause], target_seconds: int) -> int:
     """The instant (epoch seconds) the clock reaches ``target_seconds``: past or future, exactly.
 
     The clock runs from ``start`` through the gaps between its (closed) stops
@@ -250,7 +250,7 @@ def clock_times(
     policy = team_sla.policy_for_values(kind=kind, channel=channel, priority=priority, account_tier=account_tier)
     if policy is None:
         return None, None, None, None, None
-    target = _target(policy, priority)
+    target = target_of(policy, priority)
     if target is None or status == Status.RESOLVED:
         return policy, None, None, None, None
     calendar = team_sla.calendar_for(policy)
@@ -262,8 +262,8 @@ def clock_times(
         frt_warn = calendar.add_seconds(started, at_risk_seconds(seconds, policy.at_risk_percent))
     if target.resolution_minutes and not paused:
         seconds = target.resolution_minutes * 60
-        res_due = _instant_at(calendar, started, pauses, seconds)
-        res_warn = _instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
+        res_due = instant_at(calendar, started, pauses, seconds)
+        res_warn = instant_at(calendar, started, pauses, at_risk_seconds(seconds, policy.at_risk_percent))
     return policy, frt_due, frt_warn, res_due, res_warn
 
 

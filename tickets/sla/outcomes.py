@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from tickets.choices import SLAOutcomeKind, SLATargetKind
-from tickets.models import SLAOutcome, SLATarget, Ticket
-from tickets.sla.engine import TeamSLA, elapsed_seconds, first_response_elapsed
+from teams.calendar import epoch_seconds, from_epoch_seconds
+from teams.models import Team
+from tickets.choices import CUSTOMER_KINDS, SLAAlertKind, SLAOutcomeKind, SLATargetKind, Status
+from tickets.models import Account, SLAAlert, SLAOutcome, SLAPolicy, SLATarget, Ticket
+from tickets.sla.engine import RESOLVED, TeamSLA, elapsed_seconds, first_response_elapsed, instant_at, target_of
 
 TARGET = {"frt": SLATargetKind.FIRST_RESPONSE, "res": SLATargetKind.RESOLUTION}
 
@@ -69,3 +71,122 @@ def decide_met(ticket: Ticket, targets: Iterable[str], *, at: datetime, team_sla
             continue
         rows.append(outcome_row(ticket, t, outcome=SLAOutcomeKind.MET, decided_at=at, due_at=due, team_sla=team_sla))
     outcomes_save(rows)
+
+
+# --- Backfill --------------------------------------------------------------------------------------
+
+
+def _stops(ticket: Ticket) -> list[tuple[datetime, datetime | None, str]]:
+    return [
+        (datetime.fromisoformat(stop), datetime.fromisoformat(end) if end else None, kind)
+        for stop, end, kind in ticket.sla_pauses
+    ]
+
+
+def _judge(
+    ticket: Ticket, policy: SLAPolicy, t: str, seconds: int, decided: datetime | None, due: datetime,
+    elapsed: int, cycle: int,
+) -> SLAOutcome:  # fmt: skip
+    met = decided is not None and elapsed <= seconds
+    return SLAOutcome(
+        ticket=ticket, target=TARGET[t], cycle=cycle, outcome=SLAOutcomeKind.MET if met else SLAOutcomeKind.BREACHED,
+        decided_at=decided if met and decided is not None else due, due_at=due, target_seconds=seconds,
+        elapsed_seconds=elapsed if met else seconds, policy=policy, policy_name=policy.name, priority=ticket.priority,
+    )  # fmt: skip
+
+
+def ticket_outcomes(ticket: Ticket, team_sla: TeamSLA, tier: str | None, *, now: datetime) -> list[SLAOutcome]:
+    """What the engine decides for a ticket's history, judged by today's policies and calendar.
+
+    For tickets whose targets were decided before outcomes were stored (and
+    for demo history written straight to the table). First response: met
+    when the first public reply came within its target, breached once its due
+    time passed unanswered (a resolution in time ends it undecided).
+    Resolution, per cycle: met when the cycle's resolution came within the
+    target (the clock counts on across reopenings, less its stops), breached
+    otherwise, and a running cycle once its due time passed.
+    """
+    policy = team_sla.policy_for_values(kind=ticket.kind, channel=ticket.channel, priority=ticket.priority,
+                                        account_tier=tier)  # fmt: skip
+    start = ticket.sla_started_at
+    if policy is None or start is None:
+        return []
+    target = target_of(policy, ticket.priority)
+    if target is None:
+        return []
+    calendar = team_sla.calendar_for(policy)
+    stops = _stops(ticket)
+    resolutions = [stop for stop, _end, kind in stops if kind == RESOLVED]
+    rows: list[SLAOutcome] = []
+    customer_work = ticket.kind in CUSTOMER_KINDS or not policy.first_response_customer_only
+    if target.first_response_minutes and customer_work:
+        seconds = target.first_response_minutes * 60
+        due = calendar.add_business_seconds(start, seconds)
+        replied = ticket.first_response_at
+        ended = resolutions[0] if resolutions else None
+        if replied is not None and (ended is None or replied <= ended):
+            elapsed = first_response_elapsed(ticket, calendar, replied)
+            rows.append(_judge(ticket, policy, "frt", seconds, replied, due, elapsed, 1))
+        elif (ended is not None and ended > due) or (ended is None and due <= now):
+            rows.append(_judge(ticket, policy, "frt", seconds, None, due, seconds, 1))
+    if target.resolution_minutes:
+        seconds = target.resolution_minutes * 60
+        closed = [(epoch_seconds(s), epoch_seconds(e)) for s, e, _kind in stops if e is not None]
+        due = from_epoch_seconds(instant_at(calendar, epoch_seconds(start), closed, seconds))
+        for cycle, resolved in enumerate(resolutions, start=1):
+            elapsed = elapsed_seconds(ticket, calendar, resolved)
+            due_then = due if elapsed > seconds else calendar.add_business_seconds(resolved, seconds - elapsed)
+            rows.append(_judge(ticket, policy, "res", seconds, resolved, due_then, elapsed, cycle))
+        running = ticket.status != Status.RESOLVED and ticket.sla_paused_since is None
+        if running and elapsed_seconds(ticket, calendar, now) > seconds:
+            rows.append(_judge(ticket, policy, "res", seconds, None, due, seconds, ticket.sla_cycle))
+    return rows
+
+
+def _stamp_breaches(tickets: list[Ticket], rows: list[SLAOutcome]) -> None:
+    """A breach decided by the backfill gets its stamp and alert, as the sweep gives one (no notification):
+    the card, the panel and the timeline then tell the same story."""
+    by_pk = {t.pk: t for t in tickets}
+    alerts, changed = [], {}
+    for row in rows:
+        if row.outcome != SLAOutcomeKind.BREACHED:
+            continue
+        ticket = by_pk[row.ticket_id]
+        stamp = "frt_breached_at" if row.target == SLATargetKind.FIRST_RESPONSE else "res_breached_at"
+        if getattr(ticket, stamp) is None:
+            setattr(ticket, stamp, row.due_at)
+            changed[ticket.pk] = ticket
+        alerts.append(SLAAlert(ticket=ticket, target=row.target, kind=SLAAlertKind.BREACHED, due_at=row.due_at,
+                               created_at=row.due_at))  # fmt: skip
+    SLAAlert.objects.bulk_create(alerts, ignore_conflicts=True)
+    Ticket.objects.bulk_update(list(changed.values()), ["frt_breached_at", "res_breached_at"], batch_size=1000)
+
+
+def outcomes_backfill(*, team: Team, now: datetime) -> int:
+    """Store the outcomes the engine decides for every ticket of a team that has a clock; returns rows written.
+
+    Outcomes already stored are kept: a decision is never judged again. A
+    resolved ticket gets the policy its values match today (resolved tickets
+    are not recomputed, so those written before had none). Tickets whose clock
+    never started (from before the SLA engine) get none: no SLA data.
+    """
+    team_sla = TeamSLA.load(team)
+    tiers: dict[int | None, str] = dict(Account.objects.filter(team=team).values_list("id", "tier"))
+    written = 0
+    last = 0
+    while True:
+        batch = list(Ticket.objects.filter(team=team, pk__gt=last, sla_started_at__isnull=False).order_by("pk")[:2000])
+        if not batch:
+            return written
+        last = batch[-1].pk
+        rows = [row for t in batch for row in ticket_outcomes(t, team_sla, tiers.get(t.account_id), now=now)]
+        before = SLAOutcome.objects.filter(ticket__in=batch).count()
+        SLAOutcome.objects.bulk_create(rows, ignore_conflicts=True)
+        written += SLAOutcome.objects.filter(ticket__in=batch).count() - before
+        _stamp_breaches(batch, rows)
+        unset = [t for t in batch if t.sla_policy_id is None]
+        for ticket in unset:
+            ticket.sla_policy = team_sla.policy_for_values(kind=ticket.kind, channel=ticket.channel,
+                                                           priority=ticket.priority,
+                                                           account_tier=tiers.get(ticket.account_id))  # fmt: skip
+        Ticket.objects.bulk_update([t for t in unset if t.sla_policy is not None], ["sla_policy"], batch_size=1000)

@@ -121,8 +121,17 @@ def _target_status(
     if decided is not None:
         # Decided: shown as it was judged then (its target, its time), whatever the priority or policy now.
         met = decided.outcome == SLAOutcomeKind.MET
+        # A breach whose event has not happened yet (no reply, not resolved) still reads "breached".
+        done = (
+            ticket.first_response_at
+            if t == "frt"
+            else (ticket.resolved_at if ticket.status == Status.RESOLVED else None)
+        )
+        # First response also ends with the first resolution.
+        ended = done is not None or (t == "frt" and (ticket.status == Status.RESOLVED or ticket.sla_cycle > 1))
+        state = "met" if met else ("missed" if ended else "breached")
         return TargetStatus(
-            t, decided.target_seconds, decided.elapsed_seconds, "met" if met else "missed", due_at=decided.due_at,
+            t, decided.target_seconds, decided.elapsed_seconds, state, due_at=decided.due_at,
             done_at=decided.decided_at if met else None, breached_at=None if met else decided.decided_at,
         )  # fmt: skip
     status = _target_state(ticket, t, minutes, calendar, now)
