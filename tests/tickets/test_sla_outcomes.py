@@ -104,3 +104,36 @@ def test_an_escalation_keeps_the_outcome_judged_by_the_priority_before_it(team, 
     assert escalated.priority == Priority.NORMAL, "the breach raised it"
     outcome = SLAOutcome.objects.get(ticket=ticket, target="first_response")
     assert (outcome.priority, outcome.due_at, outcome.target_seconds) == (Priority.LOW, due, 3600)
+
+
+def test_a_ticket_from_before_the_engine_gets_its_clock_from_history_then_its_outcomes(berlin_office, capsys):
+    """No stops recorded: the upgrade command replays its status history, so a wait is not counted against it."""
+    from django.core.management import call_command
+
+    from tickets.choices import EventField
+    from tickets.models import TicketEvent
+
+    team = berlin_office
+    monday = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    with at(monday):
+        ticket = make_ticket(team, title="Old", priority=Priority.HIGH)
+    # As the engine found it: no clock at all, only history (waiting 10:00-16:00, resolved at 16:30).
+    Ticket.objects.filter(pk=ticket.pk).update(
+        sla_started_at=None, sla_pauses=[], sla_paused_since=None, sla_policy=None, status=Status.RESOLVED,
+        resolved_at=monday + timedelta(hours=7, minutes=30), frt_due_at=None, frt_warn_at=None, res_due_at=None,
+        res_warn_at=None, created_at=monday,
+    )  # fmt: skip
+    for old, new, hours in (("todo", "waiting", 1), ("waiting", "in_progress", 7), ("in_progress", "resolved", 7.5)):
+        TicketEvent.objects.create(ticket=ticket, field=EventField.STATUS, from_value=old, to_value=new,
+                                   created_at=monday + timedelta(hours=hours))  # fmt: skip
+    call_command("sla_outcomes_backfill", "--team", team.slug)
+    assert "1 clocks started from history" in capsys.readouterr().out
+    old = Ticket.objects.get(pk=ticket.pk)
+    assert [kind for _s, _e, kind in old.sla_pauses] == ["paused", "resolved"]
+    resolution = SLAOutcome.objects.get(ticket=ticket, target="resolution", cycle=1)
+    # 1 h before the wait and 30 min after it: 1 h 30 min of the 2 h High target, met.
+    assert (resolution.outcome, resolution.elapsed_seconds) == ("met", 5400)
+    first = SLAOutcome.objects.get(ticket=ticket, target="first_response")
+    assert first.outcome == "breached", "never answered; due at 10:00, resolved at 16:30"
+    call_command("sla_outcomes_backfill")
+    assert SLAOutcome.objects.filter(ticket=ticket).count() == 2, "run again: nothing judged twice"

@@ -21,16 +21,15 @@ recomputed or swept.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
 from teams.models import Team
-from tickets.choices import EventField, Priority, Tier
-from tickets.models import Column, SLAPolicy, SLATarget, Ticket, TicketEvent
-from tickets.sla import engine, outcomes, recompute, sweep
+from tickets.choices import Priority, Tier
+from tickets.models import SLAPolicy, SLATarget, Ticket
+from tickets.sla import outcomes, recompute, sweep
 
 H = 60  # minutes
 
@@ -90,43 +89,12 @@ def _ensure_policies(team: Team) -> int:
     return len(policies)
 
 
-def _start_clocks(team: Team) -> int:
-    """Start the clock of each ticket of the team that has none, replaying its status history."""
-    fresh = Ticket.objects.filter(team=team, sla_started_at__isnull=True)
-    tickets = list(fresh.only("id", "created_at", *engine.SLA_FIELDS).order_by("pk"))
-    if not tickets:
-        return 0
-    paused = frozenset(
-        Column.objects.filter(board__team=team, board__project__isnull=True, pauses_sla=True).values_list(
-            "status", flat=True
-        )
-    )
-    moves: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
-    for ticket_id, old, new, at in (
-        TicketEvent.objects.filter(ticket__in=fresh, field=EventField.STATUS)
-        .order_by("ticket_id", "created_at", "id")
-        .values_list("ticket_id", "from_value", "to_value", "created_at")
-    ):
-        moves[ticket_id].append((old, new, at))
-    for ticket in tickets:
-        ticket.sla_started_at = ticket.created_at
-        ticket.sla_pauses = []
-        ticket.sla_paused_since = None
-        ticket.sla_cycle = 1
-        for old, new, at in moves[ticket.pk]:
-            engine.on_status_change(ticket, old=old or None, new=new, at=at, paused=paused)
-    Ticket.objects.bulk_update(
-        tickets, ["sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle"], batch_size=1000
-    )
-    return len(tickets)
-
-
 def seed_sla(*, teams: Mapping[str, Team], today: date) -> SLASeedResult:
     """Policies for the demo teams, clocks for their tickets, then one sweep (see the module docstring)."""
     anchor = datetime.combine(today, time(), tzinfo=UTC)
     ordered = [teams[slug] for slug in sorted(teams)]
     policies = sum(_ensure_policies(team) for team in ordered)
-    started = sum(_start_clocks(team) for team in ordered)
+    started = sum(recompute.clocks_start_from_history(team=team) for team in ordered)
     if not (policies or started):
         return SLASeedResult()
     for team in ordered:

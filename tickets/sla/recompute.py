@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -12,9 +13,17 @@ from django.db import connection, transaction
 from core.bulk import update_from_values
 from teams.calendar import from_epoch_seconds
 from teams.models import Team
-from tickets.choices import Status
-from tickets.models import Account, Ticket
-from tickets.sla.engine import TeamSLA, clock_times, earliest_unclaimed, pause_stops, sweep_from
+from tickets.choices import EventField, Status
+from tickets.models import Account, Column, Ticket, TicketEvent
+from tickets.sla.engine import (
+    SLA_FIELDS,
+    TeamSLA,
+    clock_times,
+    earliest_unclaimed,
+    on_status_change,
+    pause_stops,
+    sweep_from,
+)
 
 RECOMPUTE_BATCH = 10000
 
@@ -145,3 +154,40 @@ def _assignment(name: str, value: str, table: str) -> str:
     if name.startswith("frt_"):
         return f"{name} = CASE WHEN {table}.first_response_at IS NULL THEN {value} END"
     return f"{name} = {value}"
+
+
+def clocks_start_from_history(*, team: Team) -> int:
+    """Start the clock of each ticket of the team that has none, replaying its status history; returns how many.
+
+    For tickets from before the SLA engine (and demo history written straight
+    to the table): the stops (waiting, resolved) and cycles come from the
+    recorded status changes, so their clocks and outcomes count what really
+    happened. Only the team board's pausing columns pause, as for live tickets.
+    """
+    fresh = Ticket.objects.filter(team=team, sla_started_at__isnull=True)
+    tickets = list(fresh.only("id", "created_at", *SLA_FIELDS).order_by("pk"))
+    if not tickets:
+        return 0
+    paused = frozenset(
+        Column.objects.filter(board__team=team, board__project__isnull=True, pauses_sla=True).values_list(
+            "status", flat=True
+        )
+    )
+    moves: dict[int, list[tuple[str, str, datetime]]] = defaultdict(list)
+    for ticket_id, old, new, at in (
+        TicketEvent.objects.filter(ticket__in=fresh, field=EventField.STATUS)
+        .order_by("ticket_id", "created_at", "id")
+        .values_list("ticket_id", "from_value", "to_value", "created_at")
+    ):
+        moves[ticket_id].append((old, new, at))
+    for ticket in tickets:
+        ticket.sla_started_at = ticket.created_at
+        ticket.sla_pauses = []
+        ticket.sla_paused_since = None
+        ticket.sla_cycle = 1
+        for old, new, at in moves[ticket.pk]:
+            on_status_change(ticket, old=old or None, new=new, at=at, paused=paused)
+    Ticket.objects.bulk_update(
+        tickets, ["sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle"], batch_size=1000
+    )
+    return len(tickets)

@@ -7,13 +7,15 @@ from django.utils import timezone
 
 from teams.models import Team
 from tickets.sla.outcomes import outcomes_backfill
+from tickets.sla.recompute import clocks_start_from_history, team_clocks_recompute
 
 
 class Command(BaseCommand):
     help = (
         "Store the SLA outcome (met or breached) of every target of every ticket with a clock, for tickets "
         "decided before outcomes were stored, judged by today's policies and calendars with the engine's rules. "
-        "Outcomes already stored are kept. Run once after upgrading; safe to run again."
+        "Tickets from before the SLA engine first get their clocks from their status history. Outcomes "
+        "already stored are kept. Run once after upgrading; safe to run again."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -27,4 +29,9 @@ class Command(BaseCommand):
                 raise CommandError(f"No team with the slug “{options['team']}”.")
         now = timezone.now()
         for team in teams:
-            self.stdout.write(f"{team.slug}: {outcomes_backfill(team=team, now=now)} outcomes stored.")
+            # Tickets from before the SLA engine: their clocks from their status history first.
+            started = clocks_start_from_history(team=team)
+            if started:
+                team_clocks_recompute(team=team)
+            stored = outcomes_backfill(team=team, now=now)
+            self.stdout.write(f"{team.slug}: {started} clocks started from history, {stored} outcomes stored.")
