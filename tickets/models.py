@@ -131,6 +131,10 @@ class Ticket(models.Model):
     res_warn_at = models.DateTimeField("resolution at risk from", null=True, blank=True)
     res_warned_at = models.DateTimeField("resolution at-risk alert", null=True, blank=True)
     res_breached_at = models.DateTimeField("resolution breach alert", null=True, blank=True)
+    # The due times as first set in the current cycle (first response: the ticket's only one), kept when a
+    # priority or policy change moves the due time later: a decision records both.
+    frt_first_due_at = models.DateTimeField("first response due, as first set", null=True, blank=True)
+    res_first_due_at = models.DateTimeField("resolution due, as first set this cycle", null=True, blank=True)
 
     objects = TicketQuerySet.as_manager()
 
@@ -439,7 +443,8 @@ class SLAOutcome(models.Model):
     cycle = models.PositiveSmallIntegerField(help_text="The ticket's SLA cycle: 1, then one more per reopening.")
     outcome = models.CharField(max_length=16, choices=SLAOutcomeKind.choices)
     decided_at = models.DateTimeField(help_text="The event's time when met; the due time when breached.")
-    due_at = models.DateTimeField(help_text="The due time the target was judged against.")
+    first_due_at = models.DateTimeField(help_text="The due time as first set in the cycle.")
+    due_at = models.DateTimeField(help_text="The due time as last set: the one the target was judged against.")
     target_seconds = models.PositiveIntegerField(help_text="The target, in the policy's clock (business or calendar).")
     elapsed_seconds = models.PositiveIntegerField(help_text="How long the clock had run when it was decided.")
     policy = models.ForeignKey(SLAPolicy, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -137,3 +137,25 @@ def test_a_ticket_from_before_the_engine_gets_its_clock_from_history_then_its_ou
     assert first.outcome == "breached", "never answered; due at 10:00, resolved at 16:30"
     call_command("sla_outcomes_backfill")
     assert SLAOutcome.objects.filter(ticket=ticket).count() == 2, "run again: nothing judged twice"
+
+
+def test_an_outcome_keeps_the_due_time_as_first_set_and_as_last_set(team, make_member):
+    """Normal (8 h) raised to Urgent (1 h) before the decision: judged against the later, first set the earlier."""
+    board_ensure_for_team(team=team)
+    policy = SLAPolicy.objects.create(team=team, name="Calendar", business_hours=False, escalate_to_column=False,
+                                      raise_priority=False, notify=False)  # fmt: skip
+    SLATarget.objects.create(
+        policy=policy, priority=Priority.NORMAL, first_response_minutes=480, resolution_minutes=960
+    )
+    SLATarget.objects.create(policy=policy, priority=Priority.URGENT, first_response_minutes=60, resolution_minutes=120)
+    agent = make_member(team, Role.AGENT)
+    start = datetime(2026, 11, 23, 9, 0, tzinfo=BERLIN)
+    with at(start):
+        ticket = make_ticket(team, title="Gets worse")
+    with at(start + timedelta(minutes=30)):
+        current = Ticket.objects.get(pk=ticket.pk)
+        ticket_update(ticket=current, by=agent, expected_version=current.version, changes={"priority": Priority.URGENT})
+    sweep.sla_sweep(now=start + timedelta(minutes=61))
+    outcome = SLAOutcome.objects.get(ticket=ticket, target="first_response")
+    assert outcome.outcome == "breached" and outcome.priority == Priority.URGENT
+    assert outcome.first_due_at == start + timedelta(hours=8) and outcome.due_at == start + timedelta(hours=1)

@@ -47,7 +47,7 @@ Pause = tuple[int, int | None]
 
 SLA_FIELDS = (
     "sla_policy", "sla_started_at", "sla_pauses", "sla_paused_since", "sla_cycle",
-    "frt_due_at", "frt_warn_at", "res_due_at", "res_warn_at",
+    "frt_due_at", "frt_warn_at", "res_due_at", "res_warn_at", "frt_first_due_at", "res_first_due_at",
 )  # fmt: skip
 
 
@@ -154,6 +154,7 @@ def on_status_change(ticket: Ticket, *, old: str | None, new: str, at: datetime,
         intervals[-1] = [intervals[-1][0], at.isoformat(), intervals[-1][2]]
     if before == RESOLVED:
         ticket.sla_cycle += 1  # reopened: the resolution clock resumes in a new cycle
+        ticket.res_first_due_at = None  # set by the refresh that follows, for the new cycle
     if after is not None:
         intervals.append([at.isoformat(), None, after])
         ticket.sla_paused_since = at
@@ -305,6 +306,10 @@ def refresh(
         paused_since=ticket.sla_paused_since, first_response_at=ticket.first_response_at, now=_second(now),
         cycle=ticket.sla_cycle,
     )  # fmt: skip
+    if ticket.frt_first_due_at is None:
+        ticket.frt_first_due_at = ticket.frt_due_at
+    if ticket.res_first_due_at is None:
+        ticket.res_first_due_at = ticket.res_due_at
     claimed = (ticket.frt_breached_at, ticket.frt_warned_at, ticket.res_breached_at, ticket.res_warned_at)
     times = (ticket.frt_due_at, ticket.frt_warn_at, ticket.res_due_at, ticket.res_warn_at)
     earliest = earliest_unclaimed(times, tuple(stamp is not None for stamp in claimed))

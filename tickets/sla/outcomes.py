@@ -45,10 +45,12 @@ def outcome_row(
         assert team_sla is not None, "a met target's elapsed time needs the team calendar"
         calendar = team_sla.calendar_for(policy)
         elapsed = (first_response_elapsed if t == "frt" else elapsed_seconds)(ticket, calendar, decided_at)
+    if outcome == SLAOutcomeKind.BREACHED:
+        elapsed = min(elapsed, seconds)
     return SLAOutcome(
         ticket=ticket, target=TARGET[t], cycle=1 if t == "frt" else ticket.sla_cycle, outcome=outcome,
-        decided_at=decided_at, due_at=due_at, target_seconds=seconds, elapsed_seconds=min(elapsed, seconds)
-        if outcome == SLAOutcomeKind.BREACHED else elapsed, policy=policy, policy_name=policy.name,
+        decided_at=decided_at, first_due_at=getattr(ticket, f"{t}_first_due_at") or due_at, due_at=due_at,
+        target_seconds=seconds, elapsed_seconds=elapsed, policy=policy, policy_name=policy.name,
         priority=ticket.priority,
     )  # fmt: skip
 
@@ -90,7 +92,8 @@ def _judge(
     met = decided is not None and elapsed <= seconds
     return SLAOutcome(
         ticket=ticket, target=TARGET[t], cycle=cycle, outcome=SLAOutcomeKind.MET if met else SLAOutcomeKind.BREACHED,
-        decided_at=decided if met and decided is not None else due, due_at=due, target_seconds=seconds,
+        decided_at=decided if met and decided is not None else due, first_due_at=due, due_at=due,
+        target_seconds=seconds,
         elapsed_seconds=elapsed if met else seconds, policy=policy, policy_name=policy.name, priority=ticket.priority,
     )  # fmt: skip
 

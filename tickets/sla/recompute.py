@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 
 from core.bulk import update_from_values
 from teams.calendar import from_epoch_seconds
 from teams.models import Team
-from tickets.choices import EventField, Status
+from tickets.choices import OPEN_STATUSES, EventField, Status
 from tickets.models import Account, Column, Ticket, TicketEvent
 from tickets.sla.engine import (
     SLA_FIELDS,
@@ -90,6 +91,13 @@ def team_clocks_recompute(*, team: Team, now: datetime | None = None) -> int:
         writer.add(rows)
         changed += len(rows)
     writer.finish()
+    # A cycle's first due time is kept once set; tickets that had none (no target before) get this one.
+    for prefix in ("frt", "res"):
+        Ticket.objects.filter(
+            team=team,
+            status__in=OPEN_STATUSES,
+            **{f"{prefix}_first_due_at__isnull": True, f"{prefix}_due_at__isnull": False},
+        ).update(**{f"{prefix}_first_due_at": F(f"{prefix}_due_at")})
     # Due times moved earlier, maybe into the past: the next sweep looks back to them.
     sweep_from(None if earliest is None else from_epoch_seconds(earliest))
     return changed
