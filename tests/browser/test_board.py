@@ -100,6 +100,9 @@ def test_quick_filter_updates_board_and_url(live_server, page, team, agent_board
 def test_keyboard_help_navigation_and_move_menu(live_server, page, team, agent_board, screenshot):
     _, board = agent_board
     sign_in(page, live_server)
+    # The shortcuts are bound once the board's script has run: wait for the page to settle first.
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".tcard").first).to_be_visible()
     page.locator("body").press("?")
     help_dialog = page.get_by_role("dialog", name="Keyboard shortcuts")
     expect(help_dialog).to_be_visible()

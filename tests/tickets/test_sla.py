@@ -261,7 +261,7 @@ def test_policy_change_recomputes_open_tickets_in_bulk(team, django_assert_max_n
     done = make_ticket(team)
     ticket_move(ticket=done, by=None, column=Column.objects.get(board=board, status=Status.RESOLVED))
     SLATarget.objects.filter(policy=policy).update(resolution_minutes=1200)
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(18):  # with the two statements that keep each cycle's first due time
         changed = recompute.team_clocks_recompute(team=team)
     assert changed == 5
     for t in open_tickets:
