@@ -163,6 +163,15 @@ class Ticket(models.Model):
             # Surveys go out for recently resolved tickets. Partial: open tickets (the ones
             # the SLA sweep rewrites) have no entry here, so claims do not pay for it.
             models.Index(fields=["resolved_at"], condition=Q(status="resolved"), name="ticket_resolved_at"),
+            # The board's Resolved column shows recent work: its count and first page read this range.
+            models.Index(
+                fields=["team", "resolved_at"], condition=Q(status="resolved"), name="ticket_team_recently_resolved"
+            ),
+            models.Index(
+                fields=["project", "resolved_at"],
+                condition=Q(status="resolved"),
+                name="ticket_project_recently_resolv",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -237,6 +246,12 @@ class Board(models.Model):
     name = models.CharField(max_length=120)
     wip_per_agent = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Most tickets one agent may have in progress; auto-assign respects it."
+    )
+    resolved_days = models.PositiveSmallIntegerField(
+        "days of resolved work shown",
+        default=14,
+        validators=[MaxValueValidator(3650)],
+        help_text="The Resolved column shows tickets resolved in the last N days (0: all of them).",
     )
     version = models.PositiveIntegerField(default=1)
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery, Window
-from django.db.models.functions import Coalesce, Lower, RowNumber
+from django.db.models import BigIntegerField, Case, Count, DateTimeField, F, OuterRef, Prefetch, Q, Subquery, When
+from django.db.models.functions import Coalesce, Lower
 
 from tickets.choices import OPEN_STATUSES, Status
 
@@ -41,17 +41,36 @@ class TicketQuerySet(models.QuerySet[Any]):
             query |= Q(number=int(key_number))
         return self.filter(query)
 
-    def first_cards(self, *, lane: str | None = None, per_column: int = CARDS_PER_COLUMN) -> TicketQuerySet:
-        """The first ``per_column`` cards of every status (and lane): one query for the whole board."""
-        partition = [F("status")] + ([F(lane)] if lane else [])
-        numbered = self.annotate(
-            board_rank=Window(RowNumber(), partition_by=partition, order_by=[F("position").asc(), F("id").asc()])
-        )
-        return numbered.filter(board_rank__lte=per_column).order_by("position", "id")
-
     def after_card(self, *, position: int, ticket_id: int) -> TicketQuerySet:
-        """Cards below a given card in board order (keyset paging of a column)."""
+        """Cards below a given card in board order (keyset paging of an open column)."""
         return self.filter(Q(position__gt=position) | Q(position=position, id__gt=ticket_id)).order_by("position", "id")
+
+    def in_resolved_order(self) -> TicketQuerySet:
+        """The Resolved column's order: most recently resolved first (its index range, newest end)."""
+        return self.order_by(F("resolved_at").desc(nulls_last=True), "-id")
+
+    def after_resolved_card(self, *, resolved_at: Any, ticket_id: int) -> TicketQuerySet:
+        """Cards below a given card of the Resolved column (keyset paging in :meth:`in_resolved_order`)."""
+        if resolved_at is None:
+            below = Q(resolved_at__isnull=True, id__lt=ticket_id)
+        else:
+            below = (
+                Q(resolved_at__lt=resolved_at)
+                | Q(resolved_at=resolved_at, id__lt=ticket_id)
+                | Q(resolved_at__isnull=True)
+            )
+        return self.filter(below).in_resolved_order()
+
+    def in_board_order(self) -> TicketQuerySet:
+        """Every column's order at once: open columns by position, Resolved by :meth:`in_resolved_order`."""
+        resolved = Q(status=Status.RESOLVED)
+        return self.order_by(
+            Case(When(resolved, then=F("resolved_at")), default=None, output_field=DateTimeField()).desc(
+                nulls_last=True
+            ),
+            Case(When(resolved, then=-F("id")), default=F("position"), output_field=BigIntegerField()),
+            "id",
+        )
 
 
 class LabelQuerySet(models.QuerySet[Any]):

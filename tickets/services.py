@@ -386,9 +386,16 @@ class ColumnSetting:
 
 @transaction.atomic
 def board_configure(
-    *, board: Board, by: User, expected_version: int, columns: list[ColumnSetting], wip_per_agent: int | None
+    *,
+    board: Board,
+    by: User,
+    expected_version: int,
+    columns: list[ColumnSetting],
+    wip_per_agent: int | None,
+    resolved_days: int | None = None,
 ) -> Board:
-    """Rename, reorder and set the WIP limits and SLA pauses of a board's columns, and its per-agent WIP limit.
+    """Rename, reorder and set the WIP limits and SLA pauses of a board's columns, its per-agent WIP
+    limit and how many days of resolved work its Resolved column shows (None: unchanged).
 
     A limit below the column's current count is allowed: the column shows
     "over limit" and refuses new cards until it drains. A save based on an
@@ -415,8 +422,10 @@ def board_configure(
             pauses_changed = True
     Column.objects.bulk_update(existing.values(), ["name", "order", "wip_limit", "pauses_sla"])
     locked.wip_per_agent = wip_per_agent
+    if resolved_days is not None:
+        locked.resolved_days = resolved_days
     locked.version += 1
-    locked.save(update_fields=["wip_per_agent", "version"])
+    locked.save(update_fields=["wip_per_agent", "resolved_days", "version"])
     if pauses_changed and locked.project_id is None:
         # Only the team board's pauses count (TeamSLA.load). They apply from each ticket's next
         # status change; the recompute refreshes the stored due times of open tickets meanwhile.

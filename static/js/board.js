@@ -1,5 +1,5 @@
 /* The Kanban board: drag and drop (SortableJS), the "Move to" menu, keyboard shortcuts and SLA clocks.
-   Moves are HTMX POSTs; the answer swaps the changed columns in place (out of band).
+   Moves are HTMX POSTs; the answer redraws the moved card and the two column heads (out of band).
    SLA clocks tick on the page (business time left, until the end of the current working stretch) and the
    board region reloads itself every few minutes, so clocks stay right without a page reload. */
 (function () {
@@ -58,6 +58,18 @@
 
   htmx.onLoad(initLists);
 
+  // A move answers with the moved card and the two column heads only, so the card must already stand
+  // where it goes: a drag leaves it there; the menu puts it on top of the column (where the server
+  // places a card moved without neighbours). A refused move redraws both columns, card back in place.
+  function placeOnTop(ticketId, columnId) {
+    var card = document.getElementById("card-" + ticketId);
+    var here = card && card.closest(".card-list");
+    var lane = here ? here.dataset.lane : "";
+    var list = document.querySelector('.card-list[data-column-id="' + columnId + '"][data-lane="' + lane + '"]');
+    if (!card || !list || list === here) return;
+    list.insertBefore(card, list.firstChild);
+  }
+
   // "Move to" menu: works on phones and from the keyboard, without dragging.
   var moving = null;
   function openMoveMenu(card) {
@@ -82,6 +94,7 @@
     var target = event.target.closest("[data-move-to]");
     if (target && moving) {
       document.getElementById("move-dialog").close();
+      placeOnTop(moving, target.dataset.moveTo);
       move({ ticket: moving, column: target.dataset.moveTo, above: "", below: "" });
       moving = null;
     }

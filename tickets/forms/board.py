@@ -98,6 +98,11 @@ class BoardSettingsForm(forms.Form):
         required=False, min_value=1, max_value=50, label="Per-agent WIP limit",
         help_text="Most tickets one person may have in progress; auto-assign skips people at the limit. Empty: none.",
     )  # fmt: skip
+    resolved_days = forms.IntegerField(
+        required=False, min_value=0, max_value=3650, label="Days of resolved work shown",
+        help_text="The Resolved column shows tickets resolved in the last this many days (0: all of them; "
+        "empty: unchanged). Older work stays in the ticket list and search.",
+    )  # fmt: skip
     version = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, board: Board, columns: list[Column], **kwargs: Any) -> None:
@@ -105,6 +110,7 @@ class BoardSettingsForm(forms.Form):
             "initial",
             {
                 "wip_per_agent": board.wip_per_agent,
+                "resolved_days": board.resolved_days,
                 "version": board.version,
                 **{f"name_{c.pk}": c.name for c in columns},
                 **{f"order_{c.pk}": c.order + 1 for c in columns},
@@ -116,17 +122,22 @@ class BoardSettingsForm(forms.Form):
         self.columns = columns
         self.shows_pauses = board.project_id is None
         for c in columns:
-            self.fields[f"name_{c.pk}"] = forms.CharField(
-                max_length=60, label=f"Name of the {c.get_status_display()} column"
+            status = c.get_status_display()
+            self.fields[f"name_{c.pk}"] = forms.CharField(max_length=60, label=f"Name of the {status} column")
+            self.fields[f"order_{c.pk}"] = forms.IntegerField(
+                min_value=1, max_value=len(columns), label=f"Position of the {status} column"
             )
-            self.fields[f"order_{c.pk}"] = forms.IntegerField(min_value=1, max_value=len(columns), label="Position")
             self.fields[f"wip_{c.pk}"] = forms.IntegerField(
-                required=False, min_value=1, max_value=500, label="WIP limit"
+                required=False, min_value=1, max_value=500, label=f"WIP limit of the {status} column"
             )
             if self.shows_pauses:
                 self.fields[f"pauses_{c.pk}"] = forms.BooleanField(
-                    required=False, label=f"{c.get_status_display()} stops the SLA clock"
+                    required=False, label=f"{status} stops the SLA clock"
                 )
+        # The table's headings name the columns for sighted users; each input carries its full name.
+        for name in self.fields:
+            if name.startswith(("name_", "order_", "wip_", "pauses_")):
+                self.fields[name].widget.attrs["aria-label"] = str(self.fields[name].label)
 
     def rows(
         self,

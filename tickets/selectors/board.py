@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import groupby
 from operator import itemgetter
 from typing import Any
 
-from django.db.models import Count
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
 from teams.models import Team, User
@@ -62,8 +64,9 @@ class BoardFilters:
             qs = qs.filter(assignee__isnull=True)
         if self.priority:
             qs = qs.filter(priority=self.priority)
-        if self.label_id:
-            qs = qs.filter(labels__id=self.label_id)
+        if self.label_id:  # a semi-join: a card never appears twice, so no DISTINCT is needed
+            through = Ticket.labels.through.objects.filter(ticket_id=OuterRef("pk"), label_id=self.label_id)
+            qs = qs.filter(Exists(through))
         if self.account_id:
             qs = qs.filter(account_id=self.account_id)
         if self.text.strip():
@@ -105,6 +108,9 @@ CARD_VALUES = (
 )  # fmt: skip
 
 
+LABEL_IDS_AS_LIST = 1000
+
+
 def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
     """Board cards for a queryset, in its order: one query for the cards, one for their labels.
 
@@ -138,8 +144,10 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
         cards.append(card)
     if cards:
         by_pk = {c.pk: c for c in cards}
+        # A few hundred ids go as a list; for a whole board, re-selecting the ids costs less than sending them.
+        ids = list(by_pk) if len(by_pk) <= LABEL_IDS_AS_LIST else qs.order_by().values("id")
         rows = (
-            Ticket.labels.through.objects.filter(ticket_id__in=list(by_pk))
+            Ticket.labels.through.objects.filter(ticket_id__in=ids)
             .order_by("ticket_id", "label__name")
             .values_list("ticket_id", "label__name", "label__colour")
         )
@@ -205,6 +213,7 @@ class BoardData:
     lanes: list[Lane]  # one lane with key "" when not split into swimlanes
     lane_by: str = ""
     now: datetime | None = None  # the instant SLA clocks were read at
+    card: Card | None = None  # after a move: the moved card alone
 
     @property
     def cells_by_column(self) -> dict[int, Cell]:
@@ -222,6 +231,52 @@ def board_scope(board: Board) -> Any:
     if board.project_id:
         return Ticket.objects.filter(project_id=board.project_id)
     return Ticket.objects.filter(team_id=board.team_id)
+
+
+def resolved_since(board: Board, now: datetime) -> datetime | None:
+    """The oldest resolution the board's Resolved column shows (None: it shows every resolved ticket)."""
+    return now - timedelta(days=board.resolved_days) if board.resolved_days else None
+
+
+def on_board(board: Board, statuses: Iterable[str], now: datetime) -> Any:
+    """Tickets the board shows in these columns: every open one, and the recently resolved.
+
+    Both halves are index ranges (board order; recently resolved), so what the
+    board reads grows with its open and recent work, never with its history.
+    """
+    wanted = list(statuses)
+    shown = Q(status__in=[s for s in wanted if s != Status.RESOLVED])
+    if Status.RESOLVED in wanted:
+        since = resolved_since(board, now)
+        shown |= Q(status=Status.RESOLVED, resolved_at__gte=since) if since else Q(status=Status.RESOLVED)
+    return board_scope(board).filter(shown)
+
+
+def first_pages(filtered: Any, cells: Iterable[tuple[str, Any]], *, lane_field: str | None, per_cell: int) -> list[int]:
+    """The ids of the first ``per_cell`` cards of each (status, lane) cell, in one query.
+
+    Each cell is its own ``ORDER BY … LIMIT n`` over an index range (open
+    columns: the board-order index by position; Resolved: the recently-resolved
+    index, newest first), joined with UNION ALL: the rows read are the cards
+    shown, however long the board's history (a window function over the whole
+    board would read and sort every card it ever had). The cards are then read
+    by these ids: as a subquery, the planner may scan a small table whole.
+    """
+    parts: list[str] = []
+    params: list[Any] = []
+    for i, (status, lane_value) in enumerate(cells):
+        cell = filtered.filter(status=status)
+        if lane_field:
+            cell = cell.filter(**({f"{lane_field}__isnull": True} if lane_value is None else {lane_field: lane_value}))
+        ordered = cell.in_resolved_order() if status == Status.RESOLVED else cell.order_by("position", "id")
+        sql, cell_params = ordered.values_list("id")[:per_cell].query.sql_with_params()
+        parts.append(f"SELECT p{i}.id FROM ({sql}) AS p{i}")  # noqa: S608 - compiled by the ORM, values bound
+        params.extend(cell_params)
+    if not parts:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def _in_lane(qs: Any, lane_field: str, lane: str) -> Any:
@@ -280,8 +335,7 @@ def board_data(
     """
     now = now or timezone.now()
     columns = [c for c in board.columns.all() if statuses is None or c.status in statuses]
-    wanted = [c.status for c in columns]
-    scope = board_scope(board).filter(status__in=wanted)
+    scope = on_board(board, [c.status for c in columns], now)
     totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
     filtered = _with_lane(filters.apply(scope, now=now), lane_by, now)
     lane_field = LANES.get(lane_by)
@@ -290,18 +344,18 @@ def board_data(
     group = ["status", lane_field] if lane_field else ["status"]
     if filters.active or lane_field:
         shown_counts = {
-            tuple(row[:-1]): row[-1]
-            for row in filtered.values_list(*group).annotate(n=Count("id", distinct=True)).order_by()
+            tuple(row[:-1]): row[-1] for row in filtered.values_list(*group).annotate(n=Count("id")).order_by()
         }
     else:
         shown_counts = {(status,): n for status, n in totals.items()}
-    if filters.label_id:
-        filtered = filtered.distinct()
     clocks = ClockReader(now, board=board)
     if per_column is None:
-        cards = cards_of(filtered.order_by("position", "id"), clocks=clocks)
+        cards = cards_of(filtered.in_board_order(), clocks=clocks)
     else:
-        cards = cards_of(filtered.first_cards(lane=lane_field, per_column=per_column), clocks=clocks)
+        first = [(key[0], key[1] if lane_field else None) for key, n in shown_counts.items() if n]
+        ids = first_pages(filtered, first, lane_field=lane_field, per_cell=per_column)
+        page = _with_lane(Ticket.objects.filter(id__in=ids), lane_by, now)
+        cards = cards_of(page.in_board_order(), clocks=clocks) if ids else []
 
     heads = [
         ColumnHead(
@@ -356,19 +410,52 @@ def board_data(
     return BoardData(board=board, heads=heads, lanes=lanes, lane_by=lane_by, now=now)
 
 
+def column_heads(*, board: Board, filters: BoardFilters, statuses: Iterable[str], now: datetime) -> list[ColumnHead]:
+    """The heads of some columns: how many tickets each holds, and how many match the filters (1–2 queries)."""
+    wanted = set(statuses)
+    columns = [c for c in board.columns.all() if c.status in wanted]
+    scope = on_board(board, [c.status for c in columns], now)
+    totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
+    shown = (
+        dict(filters.apply(scope, now=now).values_list("status").annotate(n=Count("id")).order_by())
+        if filters.active
+        else totals
+    )
+    return [ColumnHead(column=c, count=totals.get(c.status, 0), shown=shown.get(c.status, 0)) for c in columns]
+
+
+def moved_card(
+    *, board: Board, ticket_id: int, statuses: Iterable[str], filters: BoardFilters, lane_by: str = ""
+) -> BoardData:
+    """What a move changed on the board: the moved card and the heads of the columns it left and entered.
+
+    The card is already where the user dropped it; the answer redraws it (a
+    new clock, say) and the two counts, never the columns around it.
+    """
+    now = timezone.now()
+    heads = column_heads(board=board, filters=filters, statuses=statuses, now=now)
+    page = _with_lane(Ticket.objects.filter(pk=ticket_id), lane_by, now)
+    cards = cards_of(page, clocks=ClockReader(now, board=board))
+    if any(h.is_over and h.column.status == Status.ESCALATED for h in heads):
+        _say_over_limit(cards)
+    return BoardData(board=board, heads=heads, lanes=[], lane_by=lane_by, now=now, card=cards[0] if cards else None)
+
+
 def column_more(
     *, board: Board, column: Column, filters: BoardFilters, after: Ticket, lane_by: str = "", lane: str | None = None
 ) -> tuple[list[Card], bool]:
     """The next page of one column (or one swimlane cell) after ``after``; and whether more follow."""
     now = timezone.now()
-    qs = _with_lane(filters.apply(board_scope(board).filter(status=column.status), now=now), lane_by, now)
+    qs = _with_lane(filters.apply(on_board(board, [column.status], now), now=now), lane_by, now)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         qs = _in_lane(qs, lane_field, lane)
-    if filters.label_id:
-        qs = qs.distinct()
     page = cards_of(
-        qs.after_card(position=after.position, ticket_id=after.pk)[: CARDS_PER_COLUMN + 1],
+        (
+            qs.after_resolved_card(resolved_at=after.resolved_at, ticket_id=after.pk)
+            if column.status == Status.RESOLVED
+            else qs.after_card(position=after.position, ticket_id=after.pk)
+        )[: CARDS_PER_COLUMN + 1],
         clocks=ClockReader(now, board=board),
     )
     limit = column.wip_limit

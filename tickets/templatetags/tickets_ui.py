@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from html import escape
 from typing import Any
 
@@ -82,6 +83,7 @@ def sla_badge(clock: CardClock, now: datetime) -> str:
     return SLA_MET
 
 
+OOB = ' hx-swap-oob="true"'  # an out-of-band answer: the card replaces its namesake where it stands
 PRIORITY_LABELS = {1: "Low", 2: "Normal", 3: "High", 4: "Urgent"}
 UNASSIGNED = (
     '<span class="avatar avatar-sm avatar-empty" title="Unassigned"><i aria-hidden="true" class="bi bi-person"></i>'
@@ -104,14 +106,14 @@ def _card_settings(context: Any) -> tuple[str, str, bool, datetime]:
 
 
 @register.simple_tag(takes_context=True)
-def board_card(context: Any, t: Any) -> SafeString:
+def board_card(context: Any, t: Any, oob: bool = False) -> SafeString:
     """One board card (a ``tickets.selectors.board.Card``).
 
     Written in Python rather than as a template: a full board draws thousands
     of cards, and this keeps one to a few microseconds. static/js/board.js and
     the tests rely on this markup; every text value is escaped.
     """
-    return mark_safe(_card_html(t, *_card_settings(context)))  # noqa: S308 - escaped in _card_html
+    return mark_safe(_card_html(t, *_card_settings(context), oob=oob))  # noqa: S308 - escaped in _card_html
 
 
 @register.simple_tag(takes_context=True)
@@ -121,7 +123,31 @@ def board_cards(context: Any, cards: Any) -> SafeString:
     return mark_safe("".join([_card_html(t, *settings) for t in cards]))  # noqa: S308 - escaped in _card_html
 
 
-def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime) -> str:
+# A board repeats a few people, accounts and label sets across thousands of cards: each is escaped once.
+@lru_cache(maxsize=4096)
+def _labels_html(labels: tuple[tuple[str, str], ...]) -> str:
+    return (
+        '<div class="tcard-labels">'
+        + "".join(
+            f'<span class="tlabel"><svg width="8" height="8" aria-hidden="true"><circle cx="4" cy="4" r="4" '
+            f'fill="{escape(colour)}"/></svg>{escape(name)}</span>'
+            for name, colour in labels
+        )
+        + "</div>"
+    )
+
+
+@lru_cache(maxsize=4096)
+def _avatar_html(name: str, initials: str) -> str:
+    return f'<span class="avatar avatar-sm" title="{escape(name)}">{escape(initials)}</span>'
+
+
+@lru_cache(maxsize=4096)
+def _account_html(name: str) -> str:
+    return f'<span class="tcard-account">{escape(name)}</span>'
+
+
+def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime, *, oob: bool = False) -> str:
     key = f"{prefix}-{t.number}"
     href = f"{base}{t.number}/"
     move = (
@@ -130,22 +156,9 @@ def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime) ->
         if can_move
         else ""
     )
-    labels = ""
-    if t.labels:
-        labels = (
-            '<div class="tcard-labels">'
-            + "".join(
-                f'<span class="tlabel"><svg width="8" height="8" aria-hidden="true"><circle cx="4" cy="4" r="4" '
-                f'fill="{escape(colour)}"/></svg>{escape(name)}</span>'
-                for name, colour in t.labels
-            )
-            + "</div>"
-        )
-    if t.assignee_id is not None:
-        who = f'<span class="avatar avatar-sm" title="{escape(t.assignee_name)}">{escape(t.assignee_initials)}</span>'
-    else:
-        who = UNASSIGNED
-    account = f'<span class="tcard-account">{escape(t.account_name)}</span>' if t.account_name else ""
+    labels = _labels_html(t.labels) if t.labels else ""
+    who = _avatar_html(t.assignee_name, t.assignee_initials) if t.assignee_id is not None else UNASSIGNED
+    account = _account_html(t.account_name) if t.account_name else ""
     points = (
         f'<span class="tcard-points" title="Story points">{t.story_points}</span>' if t.story_points is not None else ""
     )
@@ -155,7 +168,7 @@ def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime) ->
         sla = f'<div class="tcard-sla">{clock}{ESCALATION[t.escalation] if t.escalation else ""}</div>'
     return (
         f'<article class="tcard prio-{t.priority}" id="card-{t.pk}" data-ticket-id="{t.pk}" data-key="{key}" '
-        f'tabindex="0"><div class="tcard-top"><a class="tcard-key" href="{href}">{key}</a>'
+        f'tabindex="0"{OOB if oob else ""}><div class="tcard-top"><a class="tcard-key" href="{href}">{key}</a>'
         f'<span class="tcard-prio">{PRIORITY_LABELS.get(t.priority, "")}</span>{move}</div>'
         f'<a class="tcard-title" href="{href}">{escape(t.title)}</a>{sla}{labels}'
         f'<div class="tcard-foot">{who}{account}{points}'

@@ -24,7 +24,7 @@ from teams.views import team_view
 from tickets import services
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
-from tickets.selectors.board import BoardData, board_data, column_more, lane_key_of
+from tickets.selectors.board import BoardData, board_data, column_more, lane_key_of, moved_card
 
 TEMPLATE = "tickets/board.html"
 
@@ -105,7 +105,7 @@ def board_more(request: TeamRequest, team: Team, column_id: int, project_id: int
 @require_POST
 @team_view(Action.WORK_TICKETS)
 def board_move(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
-    """Move a card; answer with the columns that changed (and, when refused, put the card back)."""
+    """Move a card; answer with the moved card and the two column heads (when refused: both columns, card back)."""
     the_board, project = _board_for(team, project_id)
     form = MoveForm(request.POST, board=the_board)
     filters_form = BoardFilterForm(request.GET, board=the_board)
@@ -127,24 +127,26 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
             above_id=form.cleaned_data["above"], below_id=form.cleaned_data["below"],
         )  # fmt: skip
     except services.WipLimitReached as full:
+        # Refused: redraw both columns, so the card the user dropped goes back where it was.
         messages.error(request, str(full))
-        statuses = tuple({ticket.status, column.status})
-        status = 409
+        data = board_data(
+            board=the_board, filters=filters, lane_by=lane_by, statuses=(ticket.status, column.status), lane=lane
+        )
+        context = _context(request, team, the_board, project, filters_form, data, oob=True)
+        return render(request, f"{TEMPLATE}#changed-columns", context, status=409)
+    if lane is not None and lane_key_of(result.ticket, lane_by, timezone.now()) != lane:
+        # The move changed the card's lane (into a column that stops the SLA clock, say): redraw the board.
+        data = board_data(board=the_board, filters=filters, lane_by=lane_by)
+        context = _context(request, team, the_board, project, filters_form, data, oob=True)
+        response = render(request, f"{TEMPLATE}#board-columns", context)
     else:
-        statuses = result.changed_statuses
-        status = 200
-        if lane is not None and lane_key_of(result.ticket, lane_by, timezone.now()) != lane:
-            # The move changed the card's lane (into a column that stops the SLA clock, say): redraw the board.
-            data = board_data(board=the_board, filters=filters, lane_by=lane_by)
-            context = _context(request, team, the_board, project, filters_form, data, oob=True)
-            response = render(request, f"{TEMPLATE}#board-columns", context)
-            return trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
-    data = board_data(board=the_board, filters=filters, lane_by=lane_by, statuses=statuses, lane=lane)
-    context = _context(request, team, the_board, project, filters_form, data, oob=True)
-    response = render(request, f"{TEMPLATE}#changed-columns", context, status=status)
-    if status == 200:
-        trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
-    return response
+        # The card already stands where it was dropped: answer with it and the two column heads only.
+        data = moved_card(
+            board=the_board, ticket_id=ticket.pk, statuses=result.changed_statuses, filters=filters, lane_by=lane_by
+        )
+        context = _context(request, team, the_board, project, filters_form, data, oob=True)
+        response = render(request, f"{TEMPLATE}#moved-card", context)
+    return trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
 
 
 @require_http_methods(["GET", "POST"])
@@ -170,6 +172,7 @@ def board_settings(request: TeamRequest, team: Team, project_id: int | None = No
         services.board_configure(
             board=the_board, by=request.user, expected_version=form.cleaned_data["version"],
             columns=form.settings(), wip_per_agent=form.cleaned_data["wip_per_agent"],
+            resolved_days=form.cleaned_data["resolved_days"],
         )  # fmt: skip
     except StaleEdit as stale:
         refuse_stale(form, stale, what="this board")
