@@ -102,3 +102,19 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
             cursor.executemany(sql, params)
             count += len(params)
     return count
+
+
+def analyze(*models_: type[Model], using: str = DEFAULT_DB_ALIAS) -> None:
+    """Refresh the planner's statistics of the tables a bulk load filled.
+
+    Run it after a seed, an import or a rebuild: until autovacuum gets to the
+    tables, PostgreSQL plans with the statistics of the empty tables (a board
+    query went from 17 to 81 ms that way). SQLite's ``ANALYZE`` feeds its
+    planner the same way. Outside a transaction, so the statistics include the
+    rows just committed.
+    """
+    tables = sorted({m._meta.db_table for m in models_})
+    conn = connections[using]
+    with conn.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {conn.ops.quote_name(table)}")

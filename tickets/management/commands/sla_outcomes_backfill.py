@@ -5,7 +5,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from core.bulk import analyze
 from teams.models import Team
+from tickets.models import SLAOutcome, Ticket
 from tickets.sla.outcomes import outcomes_backfill
 from tickets.sla.recompute import clocks_start_from_history, team_clocks_recompute
 
@@ -35,3 +37,4 @@ class Command(BaseCommand):
                 team_clocks_recompute(team=team)
             stored = outcomes_backfill(team=team, now=now)
             self.stdout.write(f"{team.slug}: {started} clocks started from history, {stored} outcomes stored.")
+        analyze(Ticket, SLAOutcome)  # a rebuild: the planner's statistics of what it wrote
