@@ -6,7 +6,8 @@ change of status, assignee, priority, sprint or project in that transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import copy
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ class WipLimitReached(RuleBroken):
 
 def board_ensure_for_team(*, team: Team) -> Board:
     """The team's board, created with the default columns the first time."""
-    board = Board.objects.filter(team=team, project__isnull=True).first()
+    board = Board.objects.filter(team=team, project__isnull=True).order_by("pk").first()
     if board is not None:
         return board
     with transaction.atomic():
@@ -245,11 +246,20 @@ def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, cha
     return locked
 
 
+class NotOnBoard(RuleBroken):
+    """The ticket to move is not on the board it was moved on."""
+
+
 @dataclass(frozen=True)
 class MoveResult:
-    ticket: Ticket
-    from_status: str
+    ticket: Ticket  # as saved
+    before: Ticket  # as it was (its swimlane, say)
     to_status: str
+    team_sla: engine.TeamSLA | None = None  # loaded when the status changed: the answer reads clocks with it
+
+    @property
+    def from_status(self) -> str:
+        return str(self.before.status)
 
     @property
     def changed_statuses(self) -> tuple[str, ...]:
@@ -267,17 +277,36 @@ def ticket_move(
     above_id: int | None = None,
     below_id: int | None = None,
     ignore_wip: bool = False,
+    scope: Any = None,
+    board_columns: Sequence[Column] | None = None,
 ) -> MoveResult:
     """Move a card into ``column`` between two neighbours. Writes the moved ticket only.
 
     Entering a full column raises :class:`WipLimitReached` and changes nothing.
+    ``scope`` (tickets of the board) refuses a ticket from elsewhere with
+    :class:`NotOnBoard`. ``board_columns``, the columns of ``column``'s board
+    as the caller just read them, spare the queries that would read them again.
     """
-    locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # With what its card shows (a move answers with the card, redrawn from this row).
+    try:
+        locked = (
+            (Ticket.objects.all() if scope is None else scope)
+            .select_for_update(of=("self",))
+            .select_related("team", "assignee", "account", "sla_policy")
+            .get(pk=ticket.pk)
+        )
+    except Ticket.DoesNotExist:
+        raise NotOnBoard("That ticket is not on this board.") from None
+    before = copy.copy(locked)
     from_status = locked.status
     now = timezone.now()
     events: list[TicketEvent] = []
+    team_sla = None
+    team_columns = board_columns if board_columns and column.board.project_id is None else None
     if column.status != from_status:
-        if not ignore_wip:
+        # A column without a limit, on the team board, of a ticket in no project: no limit applies, no lock needed.
+        unlimited = team_columns is not None and column.wip_limit is None and locked.project_id is None
+        if not ignore_wip and not unlimited:
             _enforce_wip(ticket=locked, status=column.status)
         events.append(event_row(locked, by, EventField.STATUS, from_status, column.status, now))
         if column.status == Status.RESOLVED:
@@ -285,7 +314,9 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
-        team_sla = engine.TeamSLA.load(locked.team)
+        paused = frozenset(c.status for c in team_columns if c.pauses_sla) if team_columns is not None else None
+        # The team row was just read with the ticket.
+        team_sla = engine.TeamSLA.load(locked.team, reload=False, paused_statuses=paused)
         if column.status == Status.RESOLVED:
             sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
             outcomes.decide_met(locked, ["res"], at=now, team_sla=team_sla)
@@ -300,7 +331,7 @@ def ticket_move(
 
         team_id, status = locked.team_id, column.status
         transaction.on_commit(lambda: renumber_positions.delay(team_id, status))
-    return MoveResult(ticket=locked, from_status=from_status, to_status=column.status)
+    return MoveResult(ticket=locked, before=before, to_status=column.status, team_sla=team_sla)
 
 
 @dataclass(frozen=True)

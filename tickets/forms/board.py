@@ -8,8 +8,8 @@ from django import forms
 
 from teams.models import User
 from tickets.choices import Priority
-from tickets.models import Account, Board, Column, Label, Ticket
-from tickets.selectors.board import LANES, BoardFilters, board_scope
+from tickets.models import Account, Board, Column, Label
+from tickets.selectors.board import LANES, BoardFilters
 from tickets.services import ColumnSetting
 
 
@@ -64,21 +64,31 @@ class BoardFilterForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    """A card dropped into a column between two neighbours (ids of the cards above and below)."""
+    """A card dropped into a column between two neighbours (ids of the cards above and below).
 
-    ticket = forms.ModelChoiceField(
-        queryset=Ticket.objects.none(), error_messages={"invalid_choice": "That ticket is not on this board."}
-    )
-    column = forms.ModelChoiceField(
-        queryset=Column.objects.none(), error_messages={"invalid_choice": "That column is not on this board."}
-    )
+    The ticket is checked against the board by the move itself, which locks
+    it (:class:`tickets.services.NotOnBoard`): no read before the write.
+    """
+
+    ticket = forms.CharField(max_length=20, error_messages={"required": "This field is required."})
+    column = forms.TypedChoiceField(coerce=int, error_messages={"invalid_choice": "That column is not on this board."})
     above = forms.IntegerField(required=False, min_value=1)
     below = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args: Any, board: Board, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["ticket"].queryset = board_scope(board).select_related("team")  # type: ignore[attr-defined]
-        self.fields["column"].queryset = board.columns.all()  # type: ignore[attr-defined]
+        self.columns = list(board.columns.all())  # the move and its answer's column heads reuse them
+        self.fields["column"].choices = [(c.pk, c.name) for c in self.columns]  # type: ignore[attr-defined]
+
+    def clean_ticket(self) -> int:
+        value = self.cleaned_data["ticket"].strip()
+        if not value.isdigit() or not 0 < int(value) < 2**63:
+            raise forms.ValidationError("That ticket is not on this board.")
+        return int(value)
+
+    def clean_column(self) -> Column:
+        chosen = self.cleaned_data["column"]
+        return next(c for c in self.columns if c.pk == chosen)
 
 
 class BoardSettingsForm(forms.Form):

@@ -28,6 +28,7 @@ from tickets.sla.display import (
     sla_escalated,
     sla_lane,
 )
+from tickets.sla.engine import TeamSLA
 
 # Swimlane modes and the field (or annotation) each splits by; "sla" lanes are the breach-risk states.
 LANES = {"assignee": "assignee_id", "priority": "priority", "sla": "sla_lane"}
@@ -109,6 +110,35 @@ CARD_VALUES = (
 
 
 LABEL_IDS_AS_LIST = 1000
+
+
+def card_of_ticket(ticket: Ticket, *, clocks: ClockReader) -> Card:
+    """The card of a ticket already in memory (just moved, say): one query, for its labels.
+
+    Reads ``ticket.assignee``, ``ticket.account`` and ``ticket.sla_policy``:
+    select them with the ticket. A card moved by hand is never "escalated by
+    the SLA" (that says nobody moved it since the breach).
+    """
+    person = ticket.assignee
+    name = User.display_name_of(person.first_name, person.last_name, person.username) if person else ""
+    initials = User.initials_of(person.first_name, person.last_name, person.username) if person else ""
+    account = ticket.account.name if ticket.account else None
+    card = Card(ticket.pk, ticket.number, ticket.title, ticket.priority, ticket.status, ticket.story_points,
+                ticket.created_at, ticket.assignee_id, name, initials, account)  # fmt: skip
+    if ticket.sla_policy is not None:
+        card.sla = clocks.card(
+            ticket.sla_policy.business_hours,
+            ticket.status,
+            ticket.sla_paused_since,
+            (ticket.frt_due_at, ticket.frt_warn_at, ticket.frt_warned_at, ticket.frt_breached_at),
+            (ticket.res_due_at, ticket.res_warn_at, ticket.res_warned_at, ticket.res_breached_at),
+        )
+    card.labels = tuple(
+        Ticket.labels.through.objects.filter(ticket_id=ticket.pk)
+        .order_by("label__name")
+        .values_list("label__name", "label__colour")
+    )
+    return card
 
 
 def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
@@ -410,10 +440,12 @@ def board_data(
     return BoardData(board=board, heads=heads, lanes=lanes, lane_by=lane_by, now=now)
 
 
-def column_heads(*, board: Board, filters: BoardFilters, statuses: Iterable[str], now: datetime) -> list[ColumnHead]:
+def column_heads(
+    *, board: Board, filters: BoardFilters, statuses: Iterable[str], now: datetime, columns: list[Column] | None = None
+) -> list[ColumnHead]:
     """The heads of some columns: how many tickets each holds, and how many match the filters (1–2 queries)."""
     wanted = set(statuses)
-    columns = [c for c in board.columns.all() if c.status in wanted]
+    columns = [c for c in (board.columns.all() if columns is None else columns) if c.status in wanted]
     scope = on_board(board, [c.status for c in columns], now)
     totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
     shown = (
@@ -425,20 +457,25 @@ def column_heads(*, board: Board, filters: BoardFilters, statuses: Iterable[str]
 
 
 def moved_card(
-    *, board: Board, ticket_id: int, statuses: Iterable[str], filters: BoardFilters, lane_by: str = ""
+    *,
+    board: Board,
+    ticket: Ticket,
+    statuses: Iterable[str],
+    filters: BoardFilters,
+    columns: list[Column] | None = None,
+    team_sla: TeamSLA | None = None,
 ) -> BoardData:
     """What a move changed on the board: the moved card and the heads of the columns it left and entered.
 
     The card is already where the user dropped it; the answer redraws it (a
-    new clock, say) and the two counts, never the columns around it.
+    new clock, say) from the ticket as the move saved it, and the two
+    counts, never the columns around it. The move's ``team_sla`` (calendar
+    included) reads the card's clock; ``columns`` are the board's, if loaded.
     """
     now = timezone.now()
-    heads = column_heads(board=board, filters=filters, statuses=statuses, now=now)
-    page = _with_lane(Ticket.objects.filter(pk=ticket_id), lane_by, now)
-    cards = cards_of(page, clocks=ClockReader(now, board=board))
-    if any(h.is_over and h.column.status == Status.ESCALATED for h in heads):
-        _say_over_limit(cards)
-    return BoardData(board=board, heads=heads, lanes=[], lane_by=lane_by, now=now, card=cards[0] if cards else None)
+    heads = column_heads(board=board, filters=filters, statuses=statuses, now=now, columns=columns)
+    card = card_of_ticket(ticket, clocks=ClockReader(now, board=board, team_sla=team_sla))
+    return BoardData(board=board, heads=heads, lanes=[], now=now, card=card)
 
 
 def column_more(

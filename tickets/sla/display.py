@@ -23,7 +23,7 @@ from django.db.models import BooleanField, Case, CharField, Exists, OuterRef, Q,
 
 from tickets.choices import EventField, SLAAlertKind, Status
 from tickets.models import SLAAlert, Ticket, TicketEvent
-from tickets.sla.engine import TeamSLA
+from tickets.sla.engine import TeamSLA, team_calendar
 
 if TYPE_CHECKING:
     from teams.calendar import BusinessCalendar
@@ -153,12 +153,14 @@ CLOCK_MET = CardClock("met")
 class ClockReader:
     """Reads clocks of one team's tickets at one instant; builds the team calendar once, when first needed."""
 
-    def __init__(self, now: datetime, *, team: Team | None = None, board: Board | None = None) -> None:
-        assert team is not None or board is not None
+    def __init__(
+        self, now: datetime, *, team: Team | None = None, board: Board | None = None, team_sla: TeamSLA | None = None
+    ) -> None:
+        assert team is not None or board is not None or team_sla is not None
         self.now = now
-        self._team = team
+        self._team = team if team_sla is None else team_sla.team
         self._board = board
-        self._sla: TeamSLA | None = None
+        self._sla: TeamSLA | None = team_sla  # already loaded (by the write this answer follows), or read when needed
         self._always: BusinessCalendar | None = None
         self._stretch: dict[int, datetime | None] = {}  # id(calendar) -> the current stretch's end, or None
 
@@ -173,10 +175,8 @@ class ClockReader:
     def team_sla(self) -> TeamSLA:
         """The team's calendar, wrapped for :meth:`TeamSLA.calendar_for` (no policies needed to read clocks)."""
         if self._sla is None:
-            from teams.calendar import BusinessCalendar
-
             self._sla = TeamSLA(
-                team=self.team, policies=[], calendar=BusinessCalendar.for_team(self.team), paused_statuses=frozenset()
+                team=self.team, policies=[], calendar=team_calendar(self.team), paused_statuses=frozenset()
             )
         return self._sla
 

@@ -24,7 +24,7 @@ from teams.views import team_view
 from tickets import services
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, Ticket
-from tickets.selectors.board import BoardData, board_data, column_more, lane_key_of, moved_card
+from tickets.selectors.board import BoardData, board_data, board_scope, column_more, lane_key_of, moved_card
 
 TEMPLATE = "tickets/board.html"
 
@@ -113,28 +113,29 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     filters = filters_form.filters(request.user)
     lane_by = filters_form.lane_by
     if not form.is_valid():
-        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
-        data = board_data(board=the_board, filters=filters, lane_by=lane_by)
-        context = _context(request, team, the_board, project, filters_form, data, oob=True)
-        return render(request, f"{TEMPLATE}#board-columns", context, status=422)
-
-    ticket = form.cleaned_data["ticket"]
+        errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
+        return _move_refused(request, team, the_board, project, filters_form, errors)
     column = form.cleaned_data["column"]
-    lane = lane_key_of(ticket, lane_by, timezone.now())
     try:
         result = services.ticket_move(
-            ticket=ticket, by=request.user, column=column,
+            ticket=Ticket(pk=form.cleaned_data["ticket"]), by=request.user, column=column,
             above_id=form.cleaned_data["above"], below_id=form.cleaned_data["below"],
+            scope=board_scope(the_board), board_columns=form.columns,
         )  # fmt: skip
+    except services.NotOnBoard as refused:
+        return _move_refused(request, team, the_board, project, filters_form, str(refused))
     except services.WipLimitReached as full:
         # Refused: redraw both columns, so the card the user dropped goes back where it was.
         messages.error(request, str(full))
+        ticket = Ticket.objects.get(pk=form.cleaned_data["ticket"])
+        lane = lane_key_of(ticket, lane_by, timezone.now())
         data = board_data(
             board=the_board, filters=filters, lane_by=lane_by, statuses=(ticket.status, column.status), lane=lane
         )
         context = _context(request, team, the_board, project, filters_form, data, oob=True)
         return render(request, f"{TEMPLATE}#changed-columns", context, status=409)
-    if lane is not None and lane_key_of(result.ticket, lane_by, timezone.now()) != lane:
+    now = timezone.now()
+    if lane_key_of(result.before, lane_by, now) != lane_key_of(result.ticket, lane_by, now):
         # The move changed the card's lane (into a column that stops the SLA clock, say): redraw the board.
         data = board_data(board=the_board, filters=filters, lane_by=lane_by)
         context = _context(request, team, the_board, project, filters_form, data, oob=True)
@@ -142,11 +143,22 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     else:
         # The card already stands where it was dropped: answer with it and the two column heads only.
         data = moved_card(
-            board=the_board, ticket_id=ticket.pk, statuses=result.changed_statuses, filters=filters, lane_by=lane_by
-        )
+            board=the_board, ticket=result.ticket, statuses=result.changed_statuses, filters=filters,
+            columns=form.columns, team_sla=result.team_sla,
+        )  # fmt: skip
         context = _context(request, team, the_board, project, filters_form, data, oob=True)
         response = render(request, f"{TEMPLATE}#moved-card", context)
-    return trigger_client_event(response, "tickets-changed", {"ticket": ticket.pk})
+    return trigger_client_event(response, "tickets-changed", {"ticket": result.ticket.pk})
+
+
+def _move_refused(
+    request: TeamRequest, team: Team, board: Board, project: Project | None, filters_form: BoardFilterForm, message: str
+) -> HttpResponse:
+    """A move that cannot be read or applied: say why and redraw the board, so nothing stays misplaced."""
+    messages.error(request, message)
+    data = board_data(board=board, filters=filters_form.filters(request.user), lane_by=filters_form.lane_by)
+    context = _context(request, team, board, project, filters_form, data, oob=True)
+    return render(request, f"{TEMPLATE}#board-columns", context, status=422)
 
 
 @require_http_methods(["GET", "POST"])
