@@ -56,8 +56,10 @@ SLA_FIELDS = (
 
 def team_calendar(team: Team) -> BusinessCalendar:
     """A team's business calendar from one query: its weekly hours and its holidays, as plain rows."""
-    hours = WorkingHours.objects.filter(team=team).order_by().values_list(
-        "weekday", "start_minute", "end_minute", Value(None, output_field=DateField())
+    hours = (
+        WorkingHours.objects.filter(team=team)
+        .order_by()
+        .values_list("weekday", "start_minute", "end_minute", Value(None, output_field=DateField()))
     )
     days = Holiday.objects.filter(team=team).order_by().values_list(Value(-1), Value(0), Value(0), "date")
     intervals, holidays = [], []
