@@ -1,7 +1,9 @@
 """The JSON API under /api/ (OpenAPI document at /api/openapi.json)."""
 
+from typing import Any
+
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema, Status
+from ninja import NinjaAPI, Path, Schema, Status
 from ninja.security import django_auth
 
 from teams.models import Membership, Team
@@ -17,6 +19,16 @@ api = NinjaAPI(
 
 class ErrorOut(Schema):
     detail: str
+
+
+class ValidationErrorOut(Schema):
+    """A request the API cannot read: what is wrong with which part (``loc``), one entry per problem."""
+
+    detail: list[dict[str, Any]]
+
+
+# A team's slug as the teams app makes them: letters, digits, hyphens and underscores.
+SLUG = Path(..., pattern=r"^[-a-zA-Z0-9_]+$", max_length=60, description="The team's slug, as in its URLs.")
 
 
 class TeamOut(Schema):
@@ -44,10 +56,10 @@ def list_teams(request: HttpRequest) -> list[dict[str, str]]:
 
 @api.get(
     "/teams/{slug}/members",
-    response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut},
+    response={200: list[MemberOut], 401: ErrorOut, 404: ErrorOut, 422: ValidationErrorOut},
     summary="Members of one of your teams",
 )
-def list_members(request: HttpRequest, slug: str) -> Status[object]:
+def list_members(request: HttpRequest, slug: str = SLUG) -> Status[object]:
     membership = Membership.objects.of_user_in_team(request.user, slug).first()
     if membership is None:
         return Status(404, {"detail": "No such team."})

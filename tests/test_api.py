@@ -46,3 +46,11 @@ def test_member_list_carries_capacity_and_skills(team, make_member, login):
     Membership.objects.filter(user=user).update(capacity=13, skills=["SSO"])
     [row] = login(user).get("/api/teams/care/members").json()
     assert row == {"username": "maya", "name": user.display_name, "role": "manager", "capacity": 13, "skills": ["SSO"]}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["%00", "care%00", "a%20b", "x" * 61, "%C3%A9t%C3%A9"])
+def test_a_malformed_slug_is_a_422_with_a_json_error_never_a_500(team, make_member, login, slug):
+    response = login(make_member(team)).get(f"/api/teams/{slug}/members")
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["path", "slug"]
