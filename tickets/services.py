@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from core.errors import RuleBroken
 from core.stale import lock_if_current
+from core.tasks import enqueue_after_commit
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
 from tickets.choices import EventField, Status
@@ -330,7 +331,7 @@ def ticket_move(
         from tickets.tasks import renumber_positions
 
         team_id, status = locked.team_id, column.status
-        transaction.on_commit(lambda: renumber_positions.delay(team_id, status))
+        enqueue_after_commit(renumber_positions, team_id, status)
     return MoveResult(ticket=locked, before=before, to_status=column.status, team_sla=team_sla)
 
 
@@ -463,5 +464,5 @@ def board_configure(
         from tickets.tasks import sla_recompute_team
 
         team_id = locked.team_id
-        transaction.on_commit(lambda: sla_recompute_team.delay(team_id))
+        enqueue_after_commit(sla_recompute_team, team_id)
     return locked

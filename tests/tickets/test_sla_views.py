@@ -397,19 +397,20 @@ def test_board_settings_set_which_columns_stop_the_clock_and_recompute_once(
     assert not re.search(rf'name="pauses_{escalated.pk}"[^>]* checked', page)
 
     with (
-        mock.patch("tickets.tasks.sla_recompute_team.delay") as delay,
+        mock.patch("tickets.tasks.sla_recompute_team.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         response = client.post(url, _settings_payload(board, **{f"pauses_{escalated.pk}": "on"}))
     assert response.status_code == 302
-    delay.assert_called_once_with(team.pk)
+    delay.assert_called_once()
+    assert delay.call_args.args[0] == (team.pk,)
     escalated.refresh_from_db()
     assert escalated.pauses_sla is True
     assert engine.TeamSLA.load(team).paused_statuses == {Status.WAITING, Status.ESCALATED}
 
     board.refresh_from_db()
     with (
-        mock.patch("tickets.tasks.sla_recompute_team.delay") as delay,
+        mock.patch("tickets.tasks.sla_recompute_team.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         client.post(url, _settings_payload(board, **{f"wip_{escalated.pk}": "4"}))
@@ -419,11 +420,12 @@ def test_board_settings_set_which_columns_stop_the_clock_and_recompute_once(
     payload = _settings_payload(board)
     del payload[f"pauses_{waiting.pk}"]
     with (
-        mock.patch("tickets.tasks.sla_recompute_team.delay") as delay,
+        mock.patch("tickets.tasks.sla_recompute_team.apply_async") as delay,
         django_capture_on_commit_callbacks(execute=True),
     ):
         client.post(url, payload)
-    delay.assert_called_once_with(team.pk)
+    delay.assert_called_once()
+    assert delay.call_args.args[0] == (team.pk,)
     waiting.refresh_from_db()
     assert waiting.pauses_sla is False
 
@@ -450,7 +452,7 @@ def test_project_boards_do_not_set_sla_pauses(team, make_member, login):
     url = reverse("tickets:project-board-settings", args=[team.slug, project.pk])
     page = client.get(url).content.decode()
     assert "Stops the SLA clock" not in page
-    with mock.patch("tickets.tasks.sla_recompute_team.delay") as delay:
+    with mock.patch("tickets.tasks.sla_recompute_team.apply_async") as delay:
         response = client.post(url, _settings_payload(pboard, **{f"pauses_{pboard.columns.first().pk}": "on"}))
     assert response.status_code == 302
     delay.assert_not_called()

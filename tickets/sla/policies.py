@@ -28,6 +28,7 @@ from django.db import transaction
 from core.errors import Invalid
 from core.ordered import lock_team_order, next_place, ordered_delete, ordered_move, ordered_set_active
 from core.stale import lock_if_current
+from core.tasks import enqueue_after_commit
 from teams.models import Team
 from tickets.choices import Channel, Kind, Priority, Tier
 from tickets.models import SLAPolicy, SLATarget
@@ -232,7 +233,7 @@ def _write_targets(policy: SLAPolicy, change: SLAPolicyChange) -> None:
 
 def _recompute_after_commit(team_id: int) -> None:
     """Recompute the team's open tickets once, in bulk, when (and only if) the change commits."""
-    transaction.on_commit(lambda: sla_recompute_team.delay(team_id))
+    enqueue_after_commit(sla_recompute_team, team_id)
 
 
 @transaction.atomic

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
@@ -27,6 +28,8 @@ PUBLIC_LIMITED = "voice/feedback/public_limited.html"
 RATE_LIMIT = 5
 RATE_WINDOW_SECONDS = 10 * 60
 
+logger = logging.getLogger(__name__)
+
 
 def _public_settings(key: str) -> FeedbackSettings | None:
     return FeedbackSettings.objects.select_related("team").filter(public_form_key=key, public_form_enabled=True).first()
@@ -44,18 +47,28 @@ def _rate_limit_wait(request: HttpRequest, key: str) -> int:
     so every web process sees the same count). The window starts at the first
     submission. The count is an atomic ``add`` then ``incr`` (atomic on
     Redis), so a burst of simultaneous posts cannot all slip through.
+
+    When the cache cannot be reached, the post goes through (the honeypot
+    still stops simple bots) and the outage is logged: a customer's feedback
+    is never lost to a limit that cannot be counted.
     """
     client = get_client_ip_address(request) or "unknown"
     base = "feedback-public:" + hashlib.sha256(f"{key}|{client}".encode()).hexdigest()[:32]
     now = time.time()
-    cache.add(f"{base}:start", now, timeout=RATE_WINDOW_SECONDS)
-    cache.add(f"{base}:count", 0, timeout=RATE_WINDOW_SECONDS)
-    start = cache.get(f"{base}:start", now)
     try:
-        count = cache.incr(f"{base}:count")
-    except ValueError:  # the window ended between add and incr: this is the first of a new one
-        cache.set(f"{base}:count", 1, timeout=RATE_WINDOW_SECONDS)
-        count = 1
+        cache.add(f"{base}:start", now, timeout=RATE_WINDOW_SECONDS)
+        cache.add(f"{base}:count", 0, timeout=RATE_WINDOW_SECONDS)
+        start = cache.get(f"{base}:start", now)
+        try:
+            count = cache.incr(f"{base}:count")
+        except ValueError:  # the window ended between add and incr: this is the first of a new one
+            cache.set(f"{base}:count", 1, timeout=RATE_WINDOW_SECONDS)
+            count = 1
+    except Exception:  # the cache is down (Redis unreachable, say): let the customer through
+        logger.warning(
+            "Public feedback form: the rate limit could not be counted; the post is let through.", exc_info=True
+        )
+        return 0
     if count > RATE_LIMIT:
         return max(1, math.ceil(start + RATE_WINDOW_SECONDS - now))
     return 0
