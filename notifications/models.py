@@ -52,3 +52,45 @@ class Notification(models.Model):
         if self.kind.endswith("_at_risk"):
             return "risk"
         return ""
+
+
+class OutgoingMail(models.Model):
+    """A mail to send, written in the same transaction as what it tells (the mail outbox).
+
+    A task delivers it after the commit and the beat schedule retries what is
+    left (a worker that died, a mail server that refused), so no mail is lost
+    to a crash. Each row is claimed before sending and stamped ``sent_at``
+    right after the server accepts it: a row is sent once, unless the process
+    dies in the instant between the two (see README).
+    """
+
+    to = models.EmailField()
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    notification = models.OneToOneField(
+        Notification, on_delete=models.CASCADE, null=True, blank=True, related_name="mail",
+        help_text="The notification this mail tells of (none for a digest).",
+    )  # fmt: skip
+    digest_key = models.CharField(
+        max_length=80, null=True, blank=True, unique=True, help_text="For a daily digest: its person and day."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_until = models.DateTimeField(null=True, blank=True, help_text="Being sent by a worker until then.")
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True, help_text="Given up after too many failed attempts.")
+
+    class Meta:
+        db_table = "notifications_outgoingmail"
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True),
+                name="mail_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.to}"

@@ -4,8 +4,9 @@ Any app notifies through :func:`notify`: a subject, a message, the people to
 tell and a key that says which event this is. The rows are written in the
 caller's transaction with ``INSERT … ON CONFLICT DO NOTHING RETURNING``, so a
 job that runs twice (or two that race) creates each (person, key) once, and
-only the rows created now are mailed, after the transaction commits. The
-person who made the change is never told about it (``exclude``).
+only the rows created now are mailed: through the outbox (:mod:`notifications.mail`),
+rows written in the same transaction and sent after it commits, retried until
+sent. The person who made the change is never told about it (``exclude``).
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from notifications.models import Notification
+from notifications.mail import deliver_after_commit
+from notifications.models import Notification, OutgoingMail
 from teams.models import User
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def notify_many(notes: Sequence[Note], *, mail: bool = True, now: Any = None) ->
     now = now or timezone.now()
     table = Notification._meta.db_table
     columns = "user_id, team_id, kind, subject, link, message, dedupe_key, created_at"
-    created: set[tuple[int, str]] = set()
+    created: dict[tuple[int, str], int] = {}
     with connection.cursor() as cursor:
         for first in range(0, len(notes), 500):
             batch = notes[first : first + 500]
@@ -86,26 +87,30 @@ def notify_many(notes: Sequence[Note], *, mail: bool = True, now: Any = None) ->
                 params.append(connection.ops.adapt_datetimefield_value(now))
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - the model's table
-                "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key",
+                "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key, id",
                 params,
             )
-            created.update((user_id, key) for user_id, key in cursor.fetchall())
+            created.update(((user_id, key), pk) for user_id, key, pk in cursor.fetchall())
     new = [n for n in notes if (n.user.pk, n.dedupe_key) in created]
-    mails = [
-        (MAIL_SUBJECT_PREFIX + n.message, n.message, settings.DEFAULT_FROM_EMAIL, [n.user.email])
-        for n in new
-        if n.user.email
-    ]
-    if mail and mails:
-        transaction.on_commit(lambda: _send(mails))
+    if mail:
+        _mail_outbox([n for n in new if n.user.email], created)
     return new
 
 
-def _send(mails: list[tuple[str, str, str, list[str]]]) -> None:
-    try:
-        send_mass_mail(mails, fail_silently=False)
-    except Exception:  # the in-app notifications are saved; a mail outage must not fail the caller
-        logger.exception("Could not send %s notification mails", len(mails))
+def _mail_outbox(notes: list[Note], created: dict[tuple[int, str], int]) -> None:
+    """One outbox row per new notification, in the caller's transaction; sent after it commits."""
+    if not notes:
+        return
+    rows = OutgoingMail.objects.bulk_create(
+        OutgoingMail(
+            to=n.user.email,
+            subject=(MAIL_SUBJECT_PREFIX + n.message)[:200],
+            body=n.message + (f"\n\n{settings.SITE_URL}{n.link}" if n.link else ""),
+            notification_id=created[(n.user.pk, n.dedupe_key)],
+        )
+        for n in notes
+    )
+    deliver_after_commit([row.pk for row in rows])
 
 
 @transaction.atomic

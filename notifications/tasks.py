@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from notifications.mail import deliver_pending
 from notifications.services import notify
 from teams.models import Membership, Role, User
 
@@ -22,3 +23,10 @@ def notify_team_leads(
     ).exclude(pk=exclude_user_id or 0)
     notes = notify(users=leads, kind=kind, message=message, dedupe_key=dedupe_key, team_id=team_id, link=link)
     return len(notes)
+
+
+@shared_task(acks_late=True)
+def deliver_mail() -> dict[str, int]:
+    """Send what the mail outbox still holds (a crash or a mail server outage left it); idempotent."""
+    delivery = deliver_pending()
+    return {"sent": delivery.sent, "failed": delivery.failed}

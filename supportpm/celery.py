@@ -25,6 +25,13 @@ app.conf.beat_schedule = {
     # SLA: claim breached and at-risk targets, escalate and notify. Breaches are
     # found within 30 s (plus the sweep's own milliseconds); the sweep expires
     # rather than piling up if workers fall behind.
+    # Mail: the outbox's leftovers (a worker that died after a commit, a mail server that refused),
+    # retried with backoff until sent; fresh mail goes out right after its commit.
+    "mail-outbox": {
+        "task": "notifications.tasks.deliver_mail",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 30.0,
