@@ -5,6 +5,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
+from teams.login import ThrottledLoginView
 from voice.views import public as public_feedback
 
 team_patterns: list[URLPattern | URLResolver] = [
@@ -24,7 +25,7 @@ urlpatterns = [
     # A team's public feedback form: no sign-in, found by its unguessable key.
     path("feedback/<slug:key>/", public_feedback.public_feedback, name="public-feedback"),
     path("feedback/<slug:key>/thanks/", public_feedback.public_feedback_thanks, name="public-feedback-thanks"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/login/", ThrottledLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),

@@ -70,3 +70,50 @@ def test_password_change(client, team, make_member):
     assert good["Location"] == reverse("password_change_done")
     client.post(reverse("logout"))
     assert client.post(reverse("login"), {"username": "ana", "password": new}).status_code == 302
+
+
+def _try(client, username: str, password: str, address: str):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+@pytest.mark.django_db
+def test_guessing_one_account_from_many_addresses_is_slowed_but_its_owner_still_signs_in(
+    client, team, make_member, settings
+):
+    make_member(team, Role.AGENT, username="ana")
+    assert _try(client, "ana", PASSWORD, "10.0.0.1").status_code == 302  # her usual address
+    client.post(reverse("logout"))
+    for i in range(settings.LOGIN_ACCOUNT_FAILURES):  # one guess each from many addresses: axes alone never locks
+        assert _try(client, "ana", f"guess-{i}", f"203.0.113.{i + 1}").status_code == 200
+    refused = _try(client, "ana", PASSWORD, "198.51.100.7")  # the right password, from a new place
+    assert refused.status_code == 429
+    assert "many wrong passwords from different places" in refused.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert _try(client, "ana", PASSWORD, "10.0.0.1").status_code == 302, "the owner, where she signed in before"
+
+
+@pytest.mark.django_db
+def test_the_account_lock_ends_by_itself(client, team, make_member, settings):
+    from axes.models import AccessFailureLog
+
+    make_member(team, Role.AGENT, username="ana")
+    for i in range(settings.LOGIN_ACCOUNT_FAILURES):
+        _try(client, "ana", f"guess-{i}", f"203.0.113.{i + 1}")
+    assert _try(client, "ana", PASSWORD, "198.51.100.7").status_code == 429
+    # The lock lasts LOGIN_ACCOUNT_LOCK_MINUTES after the latest wrong password, not longer.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    AccessFailureLog.objects.update(attempt_time=timezone.now() - timedelta(minutes=settings.LOGIN_ACCOUNT_LOCK_MINUTES))
+    assert _try(client, "ana", PASSWORD, "198.51.100.7").status_code == 302
+
+
+@pytest.mark.django_db
+def test_one_address_guessing_many_accounts_is_refused(client, team, make_member, settings):
+    make_member(team, Role.AGENT, username="ben")
+    for i in range(settings.LOGIN_ADDRESS_FAILURES):  # a different username each time: axes alone never locks
+        assert _try(client, f"user{i}", "guess", "192.0.2.9").status_code == 200
+    refused = _try(client, "ben", PASSWORD, "192.0.2.9")
+    assert refused.status_code == 429 and "from your network" in refused.content.decode()
+    assert _try(client, "ben", PASSWORD, "192.0.2.10").status_code == 302, "other addresses are not affected"
