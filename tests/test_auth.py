@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from teams.models import Role
 from tests.factories import PASSWORD
@@ -101,11 +104,8 @@ def test_the_account_lock_ends_by_itself(client, team, make_member, settings):
         _try(client, "ana", f"guess-{i}", f"203.0.113.{i + 1}")
     assert _try(client, "ana", PASSWORD, "198.51.100.7").status_code == 429
     # The lock lasts LOGIN_ACCOUNT_LOCK_MINUTES after the latest wrong password, not longer.
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    AccessFailureLog.objects.update(attempt_time=timezone.now() - timedelta(minutes=settings.LOGIN_ACCOUNT_LOCK_MINUTES))
+    lock = timedelta(minutes=settings.LOGIN_ACCOUNT_LOCK_MINUTES)
+    AccessFailureLog.objects.update(attempt_time=timezone.now() - lock)
     assert _try(client, "ana", PASSWORD, "198.51.100.7").status_code == 302
 
 
