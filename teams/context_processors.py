@@ -11,7 +11,13 @@ from teams.permissions import Action, can
 # Pages that belong to another section: the navigation highlights that section,
 # and the team switcher opens it (the calendar editor is for leads only, so the
 # switcher must not send someone to another team's editor and a 403).
-SECTION_OF = {"teams:calendar": "teams:detail"}
+SECTION_OF = {
+    "teams:calendar": "teams:detail",
+    "tickets:detail": "tickets:list",
+    "tickets:edit": "tickets:list",
+    "tickets:create": "tickets:list",
+    "tickets:board-settings": "tickets:board",
+}
 # Leads-only pages with a navigation entry of their own: highlighted as
 # themselves, but the switcher opens the page everyone may see instead.
 SWITCH_TO = {"voice:feedback-settings": "voice:feedback"}
@@ -27,19 +33,23 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     membership = getattr(request, "membership", None)
+    served = membership is not None
     if membership is None:
         # Pages outside a team (password change, errors) keep the navigation
         # of the team the user last worked in.
         slug = request.session.get(SESSION_TEAM_KEY) if hasattr(request, "session") else None
         membership = Membership.objects.of_user_in_team(user, slug).first() if slug else None
+    # The section a page belongs to; none for pages outside a team's sections (notifications, the
+    # password change) and for a team page that was refused (a 403, where the view never ran), which
+    # then highlight no entry and switch teams to the board.
     match = getattr(request, "resolver_match", None)
-    section = match.view_name if match and match.kwargs.keys() == {"team_slug"} else "tickets:board"
-    section = SECTION_OF.get(section, section)
+    name = match.view_name if match and served and "team_slug" in match.kwargs else ""
+    section = SECTION_OF.get(name, name if match and match.kwargs.keys() == {"team_slug"} else "")
     return {
         "current_team": membership.team if membership else None,
         "current_membership": membership,
         "current_section": section,
-        "switch_section": SWITCH_TO.get(section, section),
+        "switch_section": SWITCH_TO.get(section, section) or "tickets:board",
         "my_teams": lambda: _teams_with_roles(user),
         "may": {action.value: can(membership, action) for action in Action},
     }

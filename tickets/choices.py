@@ -41,6 +41,8 @@ OPEN_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALAT
 # Work a customer asked for: only these have a first-response target (internal work has no one
 # waiting for a reply), unless a policy says otherwise.
 CUSTOMER_KINDS = (Kind.INQUIRY, Kind.INCIDENT, Kind.BUG)
+# Planned work rather than a customer waiting: what a team's backlog holds.
+BACKLOG_KINDS = (Kind.IMPROVEMENT, Kind.TASK, Kind.BUG)
 # Work has started (cycle time runs from the first entry into one of these).
 ACTIVE_STATUSES = (Status.IN_PROGRESS, Status.ESCALATED)
 

@@ -167,3 +167,24 @@ def test_pages_outside_a_team_keep_the_last_teams_navigation(team, make_member, 
     html = client.get(reverse("password_change")).content.decode()
     assert f'href="{reverse("risks:list", args=["care"])}"' in html
     assert "Customer Care" in html
+
+
+@pytest.mark.django_db
+def test_the_sidebar_highlights_the_section_of_the_page_and_nothing_elsewhere(team, other_team, make_member, login):
+    import re
+
+    from tests.factories import make_ticket
+
+    agent = make_member(team, Role.AGENT)
+    make_member(other_team, Role.AGENT)
+    ticket = make_ticket(team)
+    client = login(agent)
+
+    def active(url: str) -> list[str]:
+        return re.findall(r'class="nav-item active"[^>]*>(?:<i[^>]*></i>)?\s*([^<]+)</a>', client.get(url).content.decode())
+
+    assert [a.strip() for a in active(reverse("tickets:board", args=[team.slug]))] == ["Board"]
+    assert [a.strip() for a in active(reverse("tickets:detail", args=[team.slug, ticket.number]))] == ["Tickets"]
+    assert active(reverse("notifications:list")) == []
+    forbidden = reverse("tickets:board-settings", args=[team.slug])  # leads only: a 403 page
+    assert client.get(forbidden).status_code == 403 and active(forbidden) == []

@@ -51,7 +51,7 @@ def test_board_shows_columns_counts_wip_and_cards(team, board, agent, login):
     make_ticket(team, title="Password reset loop")
     html = login(agent).get(board_url(team)).content.decode()
     for name in ("To Do", "In Progress", "Waiting on customer", "Escalated", "Resolved"):
-        assert f'<h2 class="col-name">{name}</h2>' in html
+        assert f'<h2 class="col-name" title="{name}">{name}</h2>' in html
     assert "2 / " not in html and re.search(r'class="col-count"[^>]*>2</span>', html)  # To Do: no limit
     assert re.search(r'class="col-count"[^>]*>0 / 5</span>', html)  # In Progress: WIP 5
     assert f'data-key="CARE-{t.number}"' in html
