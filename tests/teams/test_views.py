@@ -181,7 +181,9 @@ def test_the_sidebar_highlights_the_section_of_the_page_and_nothing_elsewhere(te
     client = login(agent)
 
     def active(url: str) -> list[str]:
-        return re.findall(r'class="nav-item active"[^>]*>(?:<i[^>]*></i>)?\s*([^<]+)</a>', client.get(url).content.decode())
+        return re.findall(
+            r'class="nav-item active"[^>]*>(?:<i[^>]*></i>)?\s*([^<]+)</a>', client.get(url).content.decode()
+        )
 
     assert [a.strip() for a in active(reverse("tickets:board", args=[team.slug]))] == ["Board"]
     assert [a.strip() for a in active(reverse("tickets:detail", args=[team.slug, ticket.number]))] == ["Tickets"]
