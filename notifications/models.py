@@ -29,6 +29,7 @@ class Notification(models.Model):
     dedupe_key = models.CharField(max_length=120, help_text="Unique per recipient: the same event notifies once.")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    digest_pending = models.BooleanField(default=False, help_text="To be mailed in the person's daily digest.")
 
     objects = NotificationQuerySet.as_manager()
 
@@ -39,6 +40,7 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["user", "read_at"], name="notice_unread"),
             models.Index(fields=["user", "subject"], name="notice_by_subject"),
+            models.Index(fields=["user"], condition=models.Q(digest_pending=True), name="notice_digest_pending"),
         ]
 
     def __str__(self) -> str:
@@ -94,3 +96,19 @@ class OutgoingMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.to}"
+
+
+class NotificationPreference(models.Model):
+    """One person's choice for one group of notifications (see :mod:`notifications.preferences`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    group = models.CharField(max_length=30)
+    in_app = models.BooleanField(default=True)
+    email = models.CharField(max_length=8, default="now")
+
+    class Meta:
+        db_table = "notifications_preference"
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="preference_once_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.group}: in app {self.in_app}, email {self.email}"

@@ -21,6 +21,7 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from notifications import preferences
 from notifications.mail import deliver_after_commit
 from notifications.models import Notification, OutgoingMail
 from teams.models import User
@@ -70,31 +71,44 @@ def notify(
 
 
 def notify_many(notes: Sequence[Note], *, mail: bool = True, now: Any = None) -> list[Note]:
-    """Write many notifications at once; each (person, key) once. Mails the new ones after commit."""
+    """Write many notifications at once; each (person, key) once, as each person chose to hear of it.
+
+    A person who turned a group off in the app and by email is not told; one
+    who turned it off in the app only gets the row already read (so the mail
+    can point to it). New rows are mailed now through the outbox, or marked
+    for the daily digest, or not mailed, by the person's choice.
+    """
     if not notes:
         return []
     now = now or timezone.now()
+    saved = preferences.choices_of(n.user.pk for n in notes)
+    wanted = [(n, preferences.choice_for(saved, n.user.pk, n.kind)) for n in notes]
+    wanted = [(n, c) for n, c in wanted if c.in_app or c.email != preferences.EmailWhen.OFF]
+    if not wanted:
+        return []
     table = Notification._meta.db_table
-    columns = "user_id, team_id, kind, subject, link, message, dedupe_key, created_at"
+    columns = "user_id, team_id, kind, subject, link, message, dedupe_key, created_at, read_at, digest_pending"
     created: dict[tuple[int, str], int] = {}
+    stamp = connection.ops.adapt_datetimefield_value(now)
     with connection.cursor() as cursor:
-        for first in range(0, len(notes), 500):
-            batch = notes[first : first + 500]
-            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
+        for first in range(0, len(wanted), 500):
+            batch = wanted[first : first + 500]
+            values = ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(batch))
             params: list[Any] = []
-            for n in batch:
+            for n, c in batch:
                 params += [n.user.pk, n.team_id, n.kind, n.subject[:80], n.link[:300], n.message[:300], n.dedupe_key]
-                params.append(connection.ops.adapt_datetimefield_value(now))
+                daily = mail and c.email == preferences.EmailWhen.DAILY and bool(n.user.email)
+                params += [stamp, None if c.in_app else stamp, daily]
             cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {values} "  # noqa: S608 - the model's table
                 "ON CONFLICT (user_id, dedupe_key) DO NOTHING RETURNING user_id, dedupe_key, id",
                 params,
             )
             created.update(((user_id, key), pk) for user_id, key, pk in cursor.fetchall())
-    new = [n for n in notes if (n.user.pk, n.dedupe_key) in created]
+    new = [(n, c) for n, c in wanted if (n.user.pk, n.dedupe_key) in created]
     if mail:
-        _mail_outbox([n for n in new if n.user.email], created)
-    return new
+        _mail_outbox([n for n, c in new if n.user.email and c.email == preferences.EmailWhen.NOW], created)
+    return [n for n, _c in new]
 
 
 def _mail_outbox(notes: list[Note], created: dict[tuple[int, str], int]) -> None:
@@ -137,3 +151,58 @@ def notifications_mark_all_read(*, user: User) -> int:
     """Mark every unread notification the user can see as read; returns how many."""
     unread = Notification.objects.visible_to(user).unread().values("pk")
     return Notification.objects.filter(pk__in=unread, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def digests_send(*, now: Any = None) -> int:
+    """Mail each person one digest of the notifications they chose to get daily; returns how many mails.
+
+    Idempotent: the notifications a digest tells of are marked in the same
+    transaction as its outbox row, so a second run finds nothing left.
+    """
+    now = now or timezone.now()
+    written = 0
+    people = Notification.objects.filter(digest_pending=True).order_by().values_list("user_id", flat=True).distinct()
+    for user_id in list(people):
+        with transaction.atomic():
+            items = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .filter(user_id=user_id, digest_pending=True)
+                .select_related("user")
+                .order_by("created_at", "id")
+            )
+            if not items:
+                continue
+            user = items[0].user
+            Notification.objects.filter(pk__in=[n.pk for n in items]).update(digest_pending=False)
+            if not user.email:
+                continue
+            lines = [_digest_line(n) for n in items]
+            count = f"{len(items)} update{'s' if len(items) != 1 else ''}"
+            mail = OutgoingMail.objects.create(
+                to=user.email,
+                subject=f"{MAIL_SUBJECT_PREFIX}{count} since your last digest",
+                body="What happened on your tickets:\n\n" + "\n".join(lines) + "\n\nChoose what you hear about: "
+                f"{settings.SITE_URL}/notifications/settings/",
+                digest_key=f"digest:{user_id}:{items[-1].pk}",
+            )
+            deliver_after_commit([mail.pk])
+            written += 1
+    return written
+
+
+def _digest_line(n: Notification) -> str:
+    link = f"\n  {settings.SITE_URL}{n.link}" if n.link else ""
+    return f"- {n.created_at:%d %b %H:%M} UTC: {n.message}{link}"
+
+
+@transaction.atomic
+def preferences_save(*, user: User, choices: dict[str, tuple[bool, str]]) -> None:
+    """Save one person's choices, by group: (shown in the app, when to email)."""
+    from notifications.models import NotificationPreference
+
+    for group, (in_app, email) in choices.items():
+        if group not in preferences.GROUP_BY_KEY or email not in preferences.EmailWhen.values:
+            raise ValueError(f"unknown choice {group}={email}")
+        NotificationPreference.objects.update_or_create(
+            user=user, group=group, defaults={"in_app": in_app, "email": email}
+        )

@@ -30,3 +30,11 @@ def deliver_mail() -> dict[str, int]:
     """Send what the mail outbox still holds (a crash or a mail server outage left it); idempotent."""
     delivery = deliver_pending()
     return {"sent": delivery.sent, "failed": delivery.failed}
+
+
+@shared_task(acks_late=True)
+def send_digests() -> int:
+    """Each person's daily digest of the notifications they chose to get that way (idempotent)."""
+    from notifications.services import digests_send
+
+    return digests_send()

@@ -15,11 +15,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
 from core.htmx import HtmxRequest, fragment_or_page
-from notifications import services
+from notifications import preferences, services
 from notifications.models import Notification
 from notifications.querysets import NOTIFICATIONS_PER_PAGE
 from teams.models import User
@@ -87,3 +87,26 @@ def notifications_read_about(request: UserRequest) -> HttpResponse:
     count = services.notifications_mark_subject_read(user=request.user, subject=subject) if subject else 0
     response = HttpResponse(status=204)
     return trigger_client_event(response, CHANGED) if count else response
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def notification_settings(request: UserRequest) -> HttpResponse:
+    """A person's choices: per kind of news, shown in the app or not, and mailed at once, daily or never."""
+    error = ""
+    if request.method == "POST":
+        choices = {}
+        for group in preferences.GROUPS:
+            email = request.POST.get(f"email_{group.key}", group.email)
+            if email not in preferences.EmailWhen.values:
+                error = "Choose when to email from the list."
+                break
+            choices[group.key] = (bool(request.POST.get(f"in_app_{group.key}")), email)
+        if not error:
+            services.preferences_save(user=request.user, choices=choices)
+            messages.success(request, "Saved: you hear about what you chose.")
+            return redirect("notifications:settings")
+    saved = preferences.choices_of([request.user.pk])
+    rows = [{"group": g, "choice": preferences.choice_for(saved, request.user.pk, g.key)} for g in preferences.GROUPS]
+    context = {"rows": rows, "email_choices": preferences.EmailWhen.choices, "error": error}
+    return render(request, "notifications/settings.html", context, status=422 if error else 200)

@@ -7,6 +7,7 @@ task calls the same service functions as the web views do.
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportpm.settings")
 
@@ -31,6 +32,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.deliver_mail",
         "schedule": 60.0,
         "options": {"expires": 55},
+    },
+    # Daily digests of the notifications people chose to get once a day, at 07:00 UTC.
+    "mail-digests": {
+        "task": "notifications.tasks.send_digests",
+        "schedule": crontab(hour=7, minute=0),
     },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",

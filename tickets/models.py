@@ -203,6 +203,9 @@ class Comment(models.Model):
     body = models.TextField()
     body_html = models.TextField(editable=False)
     is_public = models.BooleanField(default=True, help_text="Public reply (visible to the requester) or internal note.")
+    from_customer = models.BooleanField(
+        default=False, help_text="The customer's own message (received by email or phone), logged by the author."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -475,3 +478,18 @@ class SLAOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.target} cycle {self.cycle}: {self.outcome}"
+
+
+class TicketFollower(models.Model):
+    """A person who follows a ticket: told of its changes and comments (as they chose to hear of them)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="follow_ticket_once")]
+        indexes = [models.Index(fields=["user"], name="follower_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.ticket_id}"

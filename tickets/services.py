@@ -20,6 +20,7 @@ from core.stale import lock_if_current
 from core.tasks import enqueue_after_commit
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
+from tickets import news
 from tickets.choices import EventField, Status
 from tickets.drafts import TicketDraft
 from tickets.history import event_row
@@ -164,6 +165,8 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     if draft.project:
         events.append(event_row(ticket, by, EventField.PROJECT, None, draft.project, now))
     TicketEvent.objects.bulk_create(events)
+    news.follow(ticket, [by])
+    news.tell_changes(ticket, [e for e in events if e.field == EventField.ASSIGNEE], by)
     return ticket
 
 
@@ -244,6 +247,7 @@ def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, cha
     if "labels" in changes:
         locked.labels.set(changes["labels"])
     TicketEvent.objects.bulk_create(events)
+    news.tell_changes(locked, events, by)
     return locked
 
 
@@ -327,6 +331,7 @@ def ticket_move(
     locked.version += 1
     locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *SAVED_SLA_FIELDS])
     TicketEvent.objects.bulk_create(events)
+    news.tell_changes(locked, events, by)
     if low:
         from tickets.tasks import renumber_positions
 
@@ -357,8 +362,14 @@ def ticket_bulk_update(
     refused: dict[int, str] = {}
     now = timezone.now()
     events: list[TicketEvent] = []
+    changed: list[tuple[Ticket, list[TicketEvent]]] = []
     team_sla = engine.TeamSLA.load(team)
-    for ticket in Ticket.objects.select_for_update().filter(team=team, pk__in=list(ticket_ids)).order_by("pk"):
+    for ticket in (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("team")
+        .filter(team=team, pk__in=list(ticket_ids))
+        .order_by("pk")
+    ):
         try:
             with transaction.atomic():
                 ticket_events = _apply_changes(ticket=ticket, by=by, changes=changes, now=now, team_sla=team_sla)
@@ -368,6 +379,7 @@ def ticket_bulk_update(
             refused[ticket.pk] = str(refusal)
             continue
         events.extend(ticket_events)
+        changed.append((ticket, ticket_events))
         updated.append(ticket.pk)
     if add:
         through = Ticket.labels.through
@@ -377,6 +389,8 @@ def ticket_bulk_update(
     if remove:
         Ticket.labels.through.objects.filter(ticket_id__in=updated, label__in=remove).delete()
     TicketEvent.objects.bulk_create(events)
+    for ticket, ticket_events in changed:
+        news.tell_changes(ticket, ticket_events, by)
     return BulkResult(updated=updated, refused=refused)
 
 
@@ -384,12 +398,23 @@ def ticket_bulk_update(
 
 
 @transaction.atomic
-def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool) -> Comment:
-    """Add a public reply or an internal note. The first public reply by an agent is the first response."""
+def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool, from_customer: bool = False) -> Comment:
+    """Add a public reply or an internal note, or log the customer's own reply (``from_customer``).
+
+    The first public reply by an agent is the first response; a customer's
+    reply never is. Mentioned people, the assignee (of a customer's reply)
+    and followers are told.
+    """
     comment = Comment.objects.create(
-        ticket=ticket, author=by, body=body, body_html=render_markdown(body), is_public=is_public
-    )
-    if is_public and Membership.objects.filter(team_id=ticket.team_id, user=by).exclude(role=Role.VIEWER).exists():
+        ticket=ticket, author=by, body=body, body_html=render_markdown(body), is_public=is_public or from_customer,
+        from_customer=from_customer,
+    )  # fmt: skip
+    news.tell_comment(ticket, comment, by)
+    if (
+        is_public
+        and not from_customer
+        and Membership.objects.filter(team_id=ticket.team_id, user=by).exclude(role=Role.VIEWER).exists()
+    ):
         # Locked, and only while unanswered: of two replies at once, the earlier one stays the first
         # response. A reply after the due time is a breach now, whether or not a sweep ran since; then the
         # first-response clock stops: its due and warning times no longer apply.

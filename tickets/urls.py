@@ -23,6 +23,7 @@ urlpatterns = [
     path("tickets/<int:number>/", ticket.ticket_detail, name="detail"),
     path("tickets/<int:number>/edit/", ticket.ticket_edit, name="edit"),
     path("tickets/<int:number>/comments/", ticket.ticket_comment, name="comment"),
+    path("tickets/<int:number>/follow/", ticket.ticket_follow, name="follow"),
     # Routing rules
     path("routing/", routing.routing_page, name="routing"),
     path("routing/new/", routing.routing_create, name="routing-create"),

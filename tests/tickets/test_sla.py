@@ -200,7 +200,7 @@ def test_sweep_claims_once_escalates_over_wip_and_notifies(team, make_member):
     assert TicketEvent.objects.filter(ticket=ticket, field=EventField.PRIORITY, to_value="3", actor=None).exists()
     notified = set(Notification.objects.filter(subject=subject_key(ticket)).values_list("user__email", flat=True))
     assert notified == {"lead@example.com", "agent@example.com"}
-    assert sorted(m.to[0] for m in mail.outbox if "Printer on fire" in m.subject) == [
+    assert sorted(m.to[0] for m in mail.outbox if "Printer on fire" in m.subject and "breached" in m.subject) == [
         "agent@example.com", "lead@example.com",
     ]  # fmt: skip
     del lead

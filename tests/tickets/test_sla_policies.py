@@ -92,7 +92,7 @@ def lead(team, make_member):
 def recorded(monkeypatch) -> list[int]:
     """Team ids the recompute task was sent for (instead of sending it)."""
     sent: list[int] = []
-    monkeypatch.setattr(sla_policies.sla_recompute_team, "delay", lambda team_id: sent.append(team_id))
+    monkeypatch.setattr(sla_policies.sla_recompute_team, "apply_async", lambda args, **options: sent.append(args[0]))
     return sent
 
 

@@ -155,12 +155,16 @@ class CommentForm(forms.Form):
         label="Message",
     )
     visibility = forms.ChoiceField(
-        choices=[("public", "Public reply"), ("internal", "Internal note")],
+        choices=[("public", "Public reply"), ("internal", "Internal note"), ("customer", "Customer reply")],
         initial="public",
         widget=forms.RadioSelect,
-        error_messages={"invalid_choice": "Choose a public reply or an internal note."},
+        error_messages={"invalid_choice": "Choose a public reply, an internal note or a customer reply."},
     )
 
     @property
     def is_public(self) -> bool:
         return self.cleaned_data["visibility"] == "public"
+
+    @property
+    def from_customer(self) -> bool:
+        return self.cleaned_data["visibility"] == "customer"

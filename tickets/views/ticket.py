@@ -29,11 +29,11 @@ from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action
 from teams.views import team_view
-from tickets import services
+from tickets import news, services
 from tickets.forms.fields import TeamOptions
 from tickets.forms.ticket import CommentForm, TicketForm
 from tickets.forms.ticket_list import BulkEditForm, TicketFilterForm
-from tickets.models import Ticket
+from tickets.models import Ticket, TicketFollower
 from tickets.services import BulkResult, WipLimitReached
 from tickets.sla.panel import ticket_sla
 from tickets.timeline import ticket_timeline
@@ -142,10 +142,13 @@ def ticket_bulk(request: TeamRequest, team: Team) -> HttpResponse:
 # --- Detail and comments -------------------------------------------------------------------------
 
 
-def _detail_context(team: Team, ticket: Ticket, comment_form: CommentForm, *, sla: bool = True) -> dict[str, Any]:
+def _detail_context(
+    team: Team, ticket: Ticket, comment_form: CommentForm, *, sla: bool = True, user: Any = None
+) -> dict[str, Any]:
     return {
         "team": team,
         "ticket": ticket,
+        "following": user is not None and TicketFollower.objects.filter(ticket=ticket, user=user).exists(),
         "timeline": ticket_timeline(ticket=ticket),
         "sla": ticket_sla(ticket, now=timezone.now()) if sla else None,
         "comment_form": comment_form,
@@ -167,7 +170,23 @@ def ticket_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse
             return render(request, f"{DETAIL}#ticket-sla", context)
         return render(request, f"{DETAIL}#ticket-facts", {"team": team, "ticket": ticket})
     # A GET writes nothing: the page posts "seen" when it loads (notifications:read-about).
-    return render(request, DETAIL, _detail_context(team, ticket, CommentForm()))
+    return render(request, DETAIL, _detail_context(team, ticket, CommentForm(), user=request.user))
+
+
+@require_POST
+@team_view()
+def ticket_follow(request: TeamRequest, team: Team, number: int) -> HttpResponse:
+    """Follow a ticket (be told of its changes and comments), or stop following it."""
+    ticket = _ticket_or_404(team, number)
+    following = request.POST.get("follow") == "1"
+    if following:
+        news.follow(ticket, [request.user])
+    else:
+        news.unfollow(ticket, request.user)
+    if not request.htmx:
+        messages.success(request, "You follow this ticket." if following else "You no longer follow this ticket.")
+        return redirect("tickets:detail", team.slug, ticket.number)
+    return render(request, f"{DETAIL}#follow-button", {"team": team, "ticket": ticket, "following": following})
 
 
 @require_POST
@@ -180,9 +199,11 @@ def ticket_comment(request: TeamRequest, team: Team, number: int) -> HttpRespons
         context = _detail_context(team, ticket, form, sla=not request.htmx)
         return render(request, f"{DETAIL}#ticket-timeline" if request.htmx else DETAIL, context, status=422)
     comment = services.comment_add(
-        ticket=ticket, by=request.user, body=form.cleaned_data["body"], is_public=form.is_public
-    )
-    messages.success(request, "Public reply added." if comment.is_public else "Internal note added.")
+        ticket=ticket, by=request.user, body=form.cleaned_data["body"], is_public=form.is_public,
+        from_customer=form.from_customer,
+    )  # fmt: skip
+    added = "Customer's reply logged." if comment.from_customer else "Public reply added."
+    messages.success(request, added if comment.is_public else "Internal note added.")
     if not request.htmx:
         return redirect(reverse("tickets:detail", args=[team.slug, ticket.number]) + f"#comment-{comment.pk}")
     response = render(request, f"{DETAIL}#ticket-timeline", _detail_context(team, ticket, CommentForm(), sla=False))
