@@ -493,3 +493,32 @@ class TicketFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.ticket_id}"
+
+
+class SavedView(models.Model):
+    """A named set of filters of the ticket list or the board: one person's, or shared with the team.
+
+    ``query`` is the page's query string, so the view's link opens the very
+    same filters; a person who lacks access to the team never sees it.
+    """
+
+    class Page(models.TextChoices):
+        LIST = "list", "Ticket list"
+        BOARD = "board", "Board"
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="saved_views")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=8, choices=Page.choices)
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=1000, blank=True)
+    shared = models.BooleanField(default=False, help_text="Everyone in the team sees it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "owner", "page", "name"], name="saved_view_name_once_per_owner")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tickets.views import accounts, board, labels, routing, ticket
+from tickets.views import accounts, board, labels, routing, saved_views, ticket
 from tickets.views import sla_policies as sla_views
 
 app_name = "tickets"
@@ -16,6 +16,8 @@ urlpatterns = [
     path("projects/<int:project_id>/board/columns/<int:column_id>/more/", board.board_more, name="project-board-more"),
     path("projects/<int:project_id>/board/settings/", board.board_settings, name="project-board-settings"),
     path("backlog/", board.backlog, name="backlog"),
+    path("views/", saved_views.view_create, name="view-create"),
+    path("views/<int:pk>/delete/", saved_views.view_delete, name="view-delete"),
     # Tickets: list, detail, forms, bulk edit, comments
     path("tickets/", ticket.ticket_list, name="list"),
     path("tickets/new/", ticket.ticket_create, name="create"),

@@ -32,3 +32,10 @@ document.addEventListener("click", function (event) {
   var dialog = document.getElementById(opener.dataset.openDialog);
   if (dialog && typeof dialog.showModal === "function") dialog.showModal();
 });
+
+// Saved views: the filters to save are the page's current ones, which HTMX keeps in the address bar.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (!form.matches || !form.matches(".saved-views-save")) return;
+  form.elements.query.value = window.location.search.replace(/^\?/, "");
+});

@@ -72,8 +72,8 @@ def test_board_query_count_is_constant_in_cards(team, board, agent, login, djang
     add(4)
     client.get(board_url(team))
     # session, user, membership, board, columns, totals, (filtered counts,) first-page ids, cards, labels of cards,
-    # label and account choices, the team switcher, the notification bell's count
-    for params, expected in (({}, 13), ({"lanes": "assignee"}, 14), ({"lanes": "priority", "q": "T"}, 14)):
+    # person, label and account choices, saved views, the team switcher, the notification bell's count
+    for params, expected in (({}, 15), ({"lanes": "assignee"}, 16), ({"lanes": "priority", "q": "T"}, 16)):
         with django_assert_num_queries(expected):
             client.get(board_url(team, **params))
         add(60)

@@ -22,6 +22,7 @@ class BoardFilterForm(forms.Form):
     )
     label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False, empty_label="Any label")
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account")
+    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
     q = forms.CharField(required=False, max_length=200, label="Search")
     lanes = forms.ChoiceField(
         required=False,
@@ -39,6 +40,11 @@ class BoardFilterForm(forms.Form):
         self.fields["account"].queryset = Account.objects.filter(team_id=board.team_id)  # type: ignore[attr-defined]
         self.fields["label"].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": "Label"})
         self.fields["account"].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": "Account"})
+        people = User.objects.filter(memberships__team_id=board.team_id).order_by("first_name", "last_name", "username")
+        self.fields["person"].queryset = people  # type: ignore[attr-defined]
+        self.fields["person"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
+        self.fields["person"].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": "Person"})
+        self.fields["person"].error_messages["invalid_choice"] = "That person is not in this team."
         self.fields["label"].error_messages["invalid_choice"] = "That label is not in this team."
         self.fields["account"].error_messages["invalid_choice"] = "That account is not in this team."
 
@@ -47,8 +53,10 @@ class BoardFilterForm(forms.Form):
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
         label = data.get("label")
         account = data.get("account")
+        person = data.get("person")
         return BoardFilters(
             mine_of=user if data.get("mine") else None,
+            assignee_id=person.pk if person else None,
             unassigned=bool(data.get("unassigned")),
             priority=data.get("priority"),
             label_id=label.pk if label else None,

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Lower
+from django.utils import timezone
 
 from teams.models import User
 from tickets.choices import Channel, Kind, Priority, Status
@@ -23,6 +24,7 @@ from tickets.forms.fields import (
 )
 from tickets.models import Label, Ticket
 from tickets.querysets import TicketQuerySet
+from tickets.sla.display import AT_RISK, BREACHED, SLA_LANES, sla_lane
 
 # --- List: filters, search, sort ---------------------------------------------------------------
 
@@ -60,6 +62,7 @@ DEFAULT_SORT = "-created"
 FIRST_DIRECTION = {"created": "-", "updated": "-", "priority": "-", "number": "-", "status": "", "title": ""}
 
 OPEN = "open"
+SLA_RISK = "risk"  # breached or at risk, as the board's quick filter
 
 
 class TicketFilterForm(forms.Form):
@@ -81,6 +84,11 @@ class TicketFilterForm(forms.Form):
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Kind.choices])
     channel = forms.ChoiceField(required=False, choices=[("", "Any channel"), *Channel.choices])
+    sla = forms.ChoiceField(
+        required=False,
+        label="SLA",
+        choices=[("", "Any SLA state"), (SLA_RISK, "At risk or breached"), *SLA_LANES.items()],
+    )
     sort = forms.ChoiceField(required=False, choices=SORT_CHOICES)
 
     def __init__(self, data: Any, *, options: TeamOptions, user: User) -> None:
@@ -129,7 +137,7 @@ class TicketFilterForm(forms.Form):
     @property
     def more_active(self) -> bool:
         """Whether a filter behind "More filters" is set (then they show open)."""
-        return bool(set(self.params) & {"kind", "channel", "label", "account", "project"})
+        return bool(set(self.params) & {"kind", "channel", "label", "account", "project", "sla"})
 
     @property
     def ignored(self) -> list[str]:
@@ -157,6 +165,11 @@ class TicketFilterForm(forms.Form):
             tickets = tickets.filter(assignee=assignee)
         if data.get("label") is not None:
             tickets = tickets.filter(labels=data["label"])
+        sla = data.get("sla")
+        if sla:
+            # The state each ticket's card shows now, as the board's breach-risk lanes read it.
+            tickets = tickets.alias(sla_state=sla_lane(timezone.now()))
+            tickets = tickets.filter(sla_state__in=(BREACHED, AT_RISK) if sla == SLA_RISK else (sla,))
         return self._sorted(tickets)
 
     def _sorted(self, tickets: TicketQuerySet) -> TicketQuerySet:

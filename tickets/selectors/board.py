@@ -39,6 +39,7 @@ class BoardFilters:
     """The quick filters of a board; all optional, combined with AND."""
 
     mine_of: User | None = None
+    assignee_id: int | None = None  # a chosen person
     unassigned: bool = False
     priority: int | None = None
     label_id: int | None = None
@@ -50,6 +51,7 @@ class BoardFilters:
     def active(self) -> bool:
         return bool(
             self.mine_of
+            or self.assignee_id
             or self.unassigned
             or self.priority
             or self.label_id
@@ -61,6 +63,8 @@ class BoardFilters:
     def apply(self, qs: Any, *, now: datetime | None = None) -> Any:
         if self.mine_of is not None:
             qs = qs.filter(assignee=self.mine_of)
+        if self.assignee_id:
+            qs = qs.filter(assignee_id=self.assignee_id)
         if self.unassigned:
             qs = qs.filter(assignee__isnull=True)
         if self.priority:

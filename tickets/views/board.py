@@ -16,17 +16,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import trigger_client_event
 
 from core.errors import RuleBroken, StaleEdit
-from core.htmx import fragment_or_page
+from core.htmx import fragment_or_page, wants_fragment
 from core.stale import refuse_stale
 from projects.models import Project
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
-from tickets import services
+from tickets import saved_views, services
 from tickets.choices import BACKLOG_KINDS, Status
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
-from tickets.models import Board, Column, Ticket
+from tickets.models import Board, Column, SavedView, Ticket
 from tickets.selectors.board import BoardData, board_data, board_scope, column_more, lane_key_of, moved_card
 
 TEMPLATE = "tickets/board.html"
@@ -79,6 +79,8 @@ def board(request: TeamRequest, team: Team, project_id: int | None = None) -> Ht
     form.is_valid()  # invalid filters are reported and ignored; the valid ones still apply
     data = board_data(board=the_board, filters=form.filters(request.user), lane_by=form.lane_by)
     context = _context(request, team, the_board, project, form, data)
+    if project is None and not wants_fragment(request):
+        context["saved_views"] = saved_views.views_for(team=team, user=request.user, page=SavedView.Page.BOARD)
     return fragment_or_page(request, TEMPLATE, "board-columns", context)
 
 

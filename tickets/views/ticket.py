@@ -29,11 +29,11 @@ from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action
 from teams.views import team_view
-from tickets import news, services
+from tickets import news, saved_views, services
 from tickets.forms.fields import TeamOptions
 from tickets.forms.ticket import CommentForm, TicketForm
 from tickets.forms.ticket_list import BulkEditForm, TicketFilterForm
-from tickets.models import Ticket, TicketFollower
+from tickets.models import SavedView, Ticket, TicketFollower
 from tickets.services import BulkResult, WipLimitReached
 from tickets.sla.panel import ticket_sla
 from tickets.timeline import ticket_timeline
@@ -94,7 +94,10 @@ def ticket_list(request: TeamRequest, team: Team) -> HttpResponse:
     options = TeamOptions(team)
     filters = TicketFilterForm(request.GET, options=options, user=request.user)
     context = _list_context(request, team, filters, BulkEditForm(options=options))
-    return render(request, f"{LIST}#ticket-results" if wants_fragment(request) else LIST, context)
+    if wants_fragment(request):
+        return render(request, f"{LIST}#ticket-results", context)
+    context["saved_views"] = saved_views.views_for(team=team, user=request.user, page=SavedView.Page.LIST)
+    return render(request, LIST, context)
 
 
 def _report_bulk(request: TeamRequest, team: Team, result: BulkResult) -> None:
