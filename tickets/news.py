@@ -94,7 +94,7 @@ def tell_changes(ticket: Ticket, events: Sequence[TicketEvent], by: User | None)
     notify_many(notes)
 
 
-def tell_comment(ticket: Ticket, comment: Comment, by: User) -> None:
+def tell_comment(ticket: Ticket, comment: Comment, by: User, *, mail: bool = True) -> None:
     """Tell who a reply or note concerns: the people it @mentions, the assignee of a customer's reply, followers."""
     key = _key(ticket)
     excerpt = " ".join(comment.body.split())
@@ -120,5 +120,5 @@ def tell_comment(ticket: Ticket, comment: Comment, by: User) -> None:
         if user.pk not in told:
             message = f"{by.display_name} added {kind_of} on {key}: {excerpt}"
             notes.append(_note(user, ticket, "following", message, f"comment:{comment.pk}"))
-    notify_many(notes)
+    notify_many(notes, mail=mail)
     follow(ticket, [by])

@@ -398,18 +398,20 @@ def ticket_bulk_update(
 
 
 @transaction.atomic
-def comment_add(*, ticket: Ticket, by: User, body: str, is_public: bool, from_customer: bool = False) -> Comment:
+def comment_add(
+    *, ticket: Ticket, by: User, body: str, is_public: bool, from_customer: bool = False, mail: bool = True
+) -> Comment:
     """Add a public reply or an internal note, or log the customer's own reply (``from_customer``).
 
     The first public reply by an agent is the first response; a customer's
     reply never is. Mentioned people, the assignee (of a customer's reply)
-    and followers are told.
+    and followers are told (``mail=False``: in the app only, as for demo data).
     """
     comment = Comment.objects.create(
         ticket=ticket, author=by, body=body, body_html=render_markdown(body), is_public=is_public or from_customer,
         from_customer=from_customer,
     )  # fmt: skip
-    news.tell_comment(ticket, comment, by)
+    news.tell_comment(ticket, comment, by, mail=mail)
     if (
         is_public
         and not from_customer

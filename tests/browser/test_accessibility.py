@@ -47,7 +47,7 @@ def test_every_page_of_a_team_passes_the_check(live_server, page, team, make_mem
         ("tickets:labels", [slug]), ("tickets:accounts", [slug]), ("voice:feedback", [slug]),
         ("voice:feedback-settings", [slug]), ("projects:list", [slug]),
         ("projects:sprints", [slug]), ("risks:list", [slug]), ("dashboard", [slug]), ("teams:detail", [slug]),
-        ("teams:calendar", [slug]), ("notifications:list", []), ("password_change", []),
+        ("teams:calendar", [slug]), ("notifications:list", []), ("notifications:settings", []), ("password_change", []),
         ("public-feedback", [public_key]),
     ]  # fmt: skip
     for name, args in names:

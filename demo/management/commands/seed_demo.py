@@ -11,6 +11,7 @@ from django.utils import timezone
 from core.bulk import analyze
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
+from tickets.demo.follow import seed_following
 from tickets.demo.seed import DEFAULT_TICKETS, seed_tickets
 from tickets.demo.sla import seed_sla
 from voice.demo.csat import seed_csat
@@ -69,6 +70,8 @@ class Command(BaseCommand):
                 # Surveys of resolved tickets: answers, expired links, low scores with their follow-ups.
                 csat_result = seed_csat(teams=teams, seed=options["seed"], today=today)
                 feedback_result = seed_feedback(teams=teams, today=today)
+                # Saved views, followers, @mentions and a logged customer reply (and what they notified).
+                follow_result = seed_following(teams=teams)
             # The planner's statistics of every table the seed filled (PostgreSQL plans blind until then).
             analyze(*apps.get_models())
             if result.existing:
@@ -92,6 +95,11 @@ class Command(BaseCommand):
             if feedback_result.items:
                 self.stdout.write(
                     f"Feedback: {feedback_result.items} items, {feedback_result.merged} of them merged duplicates."
+                )
+            if follow_result.views:
+                self.stdout.write(
+                    f"Views and news: {follow_result.views} saved views, {follow_result.followed} tickets followed, "
+                    f"{follow_result.mentions} @mentions."
                 )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:
