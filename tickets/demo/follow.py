@@ -65,6 +65,7 @@ def seed_following(*, teams: dict[str, Team]) -> FollowResult:
             .order_by("-created_at")[:2]
         )
         for ticket in working:
+            assert ticket.assignee is not None  # filtered above
             body = f"@{ticket.assignee.username} the customer called about this one; can you update them today?"
             comment_add(ticket=ticket, by=lead, body=body, is_public=False, mail=False)
             mentions += 1
