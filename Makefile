@@ -5,7 +5,7 @@ BIN := $(CURDIR)/$(VENV)/bin
 # Local runs default to DEBUG on; production sets DEBUG=0 and SECRET_KEY.
 DEV_ENV := DEBUG=$${DEBUG:-1}
 
-.PHONY: install chromium run worker beat test test-fast lint fmt bench loadtest check-deploy clean
+.PHONY: install chromium run worker beat test test-fast lint fmt bench loadtest loadtest-moves check-deploy clean
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ bench: install  ## benchmarks (PostgreSQL recommended: set DATABASE_URL)
 
 loadtest: install  ## bounded locust run against a local server on 127.0.0.1:8000
 	$(BIN)/locust -f tests/bench/locustfile.py --headless --host http://127.0.0.1:8000 -u 20 -r 5 -t 60s
+
+loadtest-moves: install  ## card moves back to back (8 users, 30 s) against a local server on 127.0.0.1:8000
+	$(BIN)/locust -f tests/bench/locustfile.py Mover --headless --host http://127.0.0.1:8000 -u 8 -r 8 -t 30s --only-summary
 
 clean:
 	rm -rf $(VENV) var staticfiles test-results

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Any
 
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from notifications.services import Note, notify_many, subject_key
@@ -38,6 +40,11 @@ def _who(user: User | None) -> str:
     return user.display_name if user is not None else "SupportPM"
 
 
+def with_followers_flag(tickets: Any) -> Any:
+    """Tickets annotated ``has_followers``: a change to one nobody follows then tells followers for free."""
+    return tickets.annotate(has_followers=Exists(TicketFollower.objects.filter(ticket=OuterRef("pk"))))
+
+
 def follow(ticket: Ticket, users: Iterable[User | None]) -> None:
     """Make these people follow the ticket (once each; nobody twice)."""
     rows = [TicketFollower(ticket=ticket, user=u) for u in {u.pk: u for u in users if u is not None}.values()]
@@ -49,7 +56,12 @@ def unfollow(ticket: Ticket, user: User) -> None:
 
 
 def _followers(ticket: Ticket) -> list[User]:
-    """Followers who are still members of the ticket's team."""
+    """Followers who are still members of the ticket's team.
+
+    A ticket read with ``has_followers`` (see :func:`with_followers_flag`) that has none costs no query.
+    """
+    if getattr(ticket, "has_followers", True) is False:
+        return []
     members = Membership.objects.filter(team_id=ticket.team_id).values("user_id")
     return list(User.objects.filter(pk__in=TicketFollower.objects.filter(ticket=ticket).values("user_id")).filter(
         pk__in=members

@@ -294,12 +294,11 @@ def ticket_move(
     """
     # With what its card shows (a move answers with the card, redrawn from this row).
     try:
-        locked = (
+        locked = news.with_followers_flag(
             (Ticket.objects.all() if scope is None else scope)
             .select_for_update(of=("self",))
             .select_related("team", "assignee", "account", "sla_policy")
-            .get(pk=ticket.pk)
-        )
+        ).get(pk=ticket.pk)
     except Ticket.DoesNotExist:
         raise NotOnBoard("That ticket is not on this board.") from None
     before = copy.copy(locked)
