@@ -35,3 +35,16 @@ def measure() -> Callable[[Callable[[], object], int], tuple[int, float]]:
         return queries, statistics.median(times)
 
     return run
+
+
+@pytest.fixture
+def production_templates():
+    """Templates render as in production: without the test runner's instrumentation of every render
+    (it records each template and context for assertions, and costs as much as a board's cards)."""
+    from django.template import Template
+    from django.test.utils import _TestState
+
+    instrumented = Template._render
+    Template._render = _TestState.saved_data.template_render  # type: ignore[method-assign]
+    yield
+    Template._render = instrumented  # type: ignore[method-assign]
