@@ -76,3 +76,49 @@ def test_a_claim_of_a_worker_that_died_mid_send_expires(breaching, django_captur
     OutgoingMail.objects.update(claimed_until=timezone.now() + timedelta(minutes=5))  # another worker holds them
     assert deliver_pending().sent == 0
     assert deliver_pending(now=timezone.now() + timedelta(minutes=6)).sent == 6
+
+
+KILLED_AFTER_COMMIT = """
+import os, sys
+import django
+django.setup()
+from datetime import datetime
+import notifications.services as services
+from django.db import transaction
+
+def die_after_commit(ids):
+    transaction.on_commit(lambda: os._exit(9))  # the worker is killed: committed, nothing sent
+
+services.deliver_after_commit = die_after_commit
+from tickets.sla import sweep
+sweep.sla_sweep(now=datetime.fromisoformat(sys.argv[1]))
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sweep_process_killed_right_after_its_commit_loses_no_mail(breaching):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    else:
+        url = f"sqlite:///{db['NAME']}"
+    env = {**os.environ, "DATABASE_URL": url, "SUPPORTPM_TESTING": "1", "DJANGO_SETTINGS_MODULE": "supportpm.settings"}
+    when = (timezone.now() + timedelta(hours=1)).isoformat()
+    mail.outbox.clear()  # the assignment mails of the fixture, sent at its commits
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_AFTER_COMMIT, when], cwd=settings.BASE_DIR, env=env, capture_output=True,
+        text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 9, done.stderr[-2000:]
+    assert Notification.objects.filter(kind__endswith="_breached").count() == 6, "the sweep committed"
+    assert OutgoingMail.objects.filter(sent_at__isnull=True).count() == 6 and mail.outbox == []
+    assert deliver_mail() == {"sent": 6, "failed": 0}
+    assert deliver_mail() == {"sent": 0, "failed": 0}
+    assert len(mail.outbox) == 6
