@@ -319,13 +319,16 @@ def ticket_move(
             locked.resolved_at = None
         locked.status = column.status
         paused = frozenset(c.status for c in team_columns if c.pauses_sla) if team_columns is not None else None
-        # The team row was just read with the ticket.
-        team_sla = engine.TeamSLA.load(locked.team, reload=False, paused_statuses=paused)
-        if column.status == Status.RESOLVED:
-            sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
-            outcomes.decide_met(locked, ["res"], at=now, team_sla=team_sla)
-        engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
-        engine.refresh(locked, team_sla, now=now)
+        if paused is None or engine.stop_kind(from_status, paused) != engine.stop_kind(column.status, paused):
+            # The clock stops or restarts: the due times move. (Between two columns where it runs alike,
+            # To Do to In Progress say, nothing about the clock changes and nothing is recomputed; a
+            # change of policies or calendar recomputes every open ticket anyway.)
+            team_sla = engine.TeamSLA.load(locked.team, reload=False, paused_statuses=paused)
+            if column.status == Status.RESOLVED:
+                sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
+                outcomes.decide_met(locked, ["res"], at=now, team_sla=team_sla)
+            engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
+            engine.refresh(locked, team_sla, now=now)
     locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
     locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *SAVED_SLA_FIELDS])

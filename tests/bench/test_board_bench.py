@@ -159,19 +159,34 @@ def test_board_is_flat_in_history_cheap_per_card_and_moves_fast(production_templ
 
     columns = {c.status: c for c in board.columns.all()}
     todo = list(Ticket.objects.filter(team=team, status=Status.TODO).order_by("position")[:40])
-    # Each move takes another card (a card moved back and forth a hundred times would carry a hundred
-    # clock stops): To Do to Waiting on customer, a column that stops the SLA clock, then back.
-    plan = iter([(t, Status.WAITING) for t in todo] + [(t, Status.TODO) for t in todo])
     move_url = reverse("tickets:board-move", args=[team.slug])
 
-    def move() -> None:
-        ticket, status = next(plan)
-        response = client.post(move_url, {"ticket": ticket.pk, "column": columns[status].pk}, HTTP_HX_REQUEST="true")
-        assert response.status_code == 200, response.content[:300]
+    def mover(plan):
+        steps = iter(plan)
 
-    move_q, move_ms = _timed(move, len(todo) * 2 - 2)
-    print(f"card move on a board of {Ticket.objects.filter(team=team).count():,} tickets: {move_q} queries, "
-          f"{move_ms:.1f} ms (the whole POST through Django)")  # fmt: skip
+        def move() -> None:
+            ticket, status = next(steps)
+            response = client.post(
+                move_url, {"ticket": ticket.pk, "column": columns[status].pk}, HTTP_HX_REQUEST="true"
+            )
+            assert response.status_code == 200, response.content[:300]
+
+        return move
+
+    # Each move takes another card (a card moved back and forth a hundred times would carry a hundred
+    # clock stops). Two kinds: into a column where the clock runs as before (To Do to In Progress, its WIP
+    # limit raised so that every move fits: the limit's lock and count are still taken), and into one
+    # that stops the clock (Waiting on customer), which recomputes the due times.
+    columns[Status.IN_PROGRESS].wip_limit = 500
+    columns[Status.IN_PROGRESS].save(update_fields=["wip_limit"])
+    runs = len(todo) * 2 - 2
+    alike_q, alike_ms = _timed(mover([(t, s) for t in todo for s in (Status.IN_PROGRESS, Status.TODO)]), runs)
+    stops_q, stops_ms = _timed(mover([(t, s) for t in todo for s in (Status.WAITING, Status.TODO)]), runs)
+    size = Ticket.objects.filter(team=team).count()
+    print(f"card move on a board of {size:,} tickets (the whole POST through Django):")
+    print(f"  To Do <-> In Progress (the clock runs alike): {alike_q} queries, {alike_ms:.1f} ms")
+    print(f"  To Do <-> Waiting on customer (the clock stops and restarts): {stops_q} queries, {stops_ms:.1f} ms")
+    move_ms = max(alike_ms, stops_ms)
 
     assert len({p[3] for p in paged}) == 1, "paged board queries must not grow with history"
     assert ratio < FLAT_BUDGET, f"the paged board grew {ratio:.2f}x from 1,000 to 10,000 tickets of history"

@@ -585,3 +585,21 @@ def test_a_breach_noticed_late_reads_its_real_age_on_the_card(team, board, agent
     assert Ticket.objects.get(pk=ticket.pk).frt_breached_at == missed_at
     html = login(agent).get(board_url(team)).content.decode()
     assert clock_of(html, ticket) == ("breached", "breached 3d ago")
+
+
+def test_a_move_between_columns_where_the_clock_runs_alike_leaves_it_as_it_was(team, board, agent, login):
+    make_policy(team, business_hours=False)
+    ticket = make_ticket(team, title="Running clock")
+    before = Ticket.objects.get(pk=ticket.pk)
+    doing = board.columns.get(status=Status.IN_PROGRESS)
+    waiting = board.columns.get(status=Status.WAITING)
+    move = reverse("tickets:board-move", args=[team.slug])
+    client = login(agent)
+    assert client.post(move, {"ticket": ticket.pk, "column": doing.pk}, **HTMX).status_code == 200
+    after = Ticket.objects.get(pk=ticket.pk)
+    fields = ("frt_due_at", "res_due_at", "res_warn_at", "sla_pauses", "sla_paused_since", "sla_policy_id")
+    assert [getattr(after, f) for f in fields] == [getattr(before, f) for f in fields]
+    assert client.post(move, {"ticket": ticket.pk, "column": waiting.pk}, **HTMX).status_code == 200
+    paused = Ticket.objects.get(pk=ticket.pk)
+    assert paused.sla_paused_since is not None and paused.res_due_at is None, "Waiting stops the resolution clock"
+    assert paused.frt_due_at == before.frt_due_at, "first response runs on while waiting"

@@ -478,7 +478,8 @@ def moved_card(
     """
     now = timezone.now()
     heads = column_heads(board=board, filters=filters, statuses=statuses, now=now, columns=columns)
-    card = card_of_ticket(ticket, clocks=ClockReader(now, board=board, team_sla=team_sla))
+    # The ticket's team was read with it: the clock needs at most the calendar.
+    card = card_of_ticket(ticket, clocks=ClockReader(now, board=board, team=ticket.team, team_sla=team_sla))
     return BoardData(board=board, heads=heads, lanes=[], now=now, card=card)
 
 

@@ -161,17 +161,18 @@ def pauses_of(ticket: Ticket) -> list[tuple[datetime, datetime | None, str]]:
     return [(_parse(start), _parse(end), kind) for start, end, kind in ticket.sla_pauses]  # type: ignore[misc]
 
 
+def stop_kind(status: str | None, paused: Iterable[str]) -> str | None:
+    """What a status does to the clock: stops it as resolved, as paused, or not at all (None)."""
+    if status == Status.RESOLVED:
+        return RESOLVED
+    return PAUSED if status in paused else None
+
+
 def on_status_change(ticket: Ticket, *, old: str | None, new: str, at: datetime, paused: Iterable[str]) -> None:
     """Open or close the stop intervals of the clock when a ticket changes status (no save)."""
     paused = set(paused)
     at = _second(at)
-
-    def category(status: str | None) -> str | None:
-        if status == Status.RESOLVED:
-            return RESOLVED
-        return PAUSED if status in paused else None
-
-    before, after = category(old), category(new)
+    before, after = stop_kind(old, paused), stop_kind(new, paused)
     if before == after:
         return
     intervals = list(ticket.sla_pauses)
