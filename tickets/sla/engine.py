@@ -23,7 +23,7 @@ no index names a stamp: a claim rewrites no index entry (a heap-only update).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -161,7 +161,7 @@ def pauses_of(ticket: Ticket) -> list[tuple[datetime, datetime | None, str]]:
     return [(_parse(start), _parse(end), kind) for start, end, kind in ticket.sla_pauses]  # type: ignore[misc]
 
 
-def stop_kind(status: str | None, paused: Iterable[str]) -> str | None:
+def stop_kind(status: str | None, paused: Collection[str]) -> str | None:
     """What a status does to the clock: stops it as resolved, as paused, or not at all (None)."""
     if status == Status.RESOLVED:
         return RESOLVED
