@@ -90,15 +90,21 @@ def test_work_queued_after_a_commit_runs_here_when_the_broker_is_down(
     Ticket.objects.filter(pk=first.pk).update(position=10)
     Ticket.objects.filter(pk=second.pk).update(position=11)  # no gap left between them
     url, stop = redis_server
-    broker, app.conf.broker_url = app.conf.broker_url, url
-    app._pool = None
+
+    def use_broker(broker_url: str) -> None:
+        # The app's connection pool and its producer pool both hold connections to the broker.
+        app.conf.broker_url = broker_url
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    broker = app.conf.broker_url
+    use_broker(url)
     stop()
     try:
         with django_capture_on_commit_callbacks(execute=True):
             enqueue_after_commit(renumber_positions, team.pk, "todo")
     finally:
-        app.conf.broker_url = broker
-        app._pool = None
+        use_broker(broker)
     assert list(Ticket.objects.order_by("position").values_list("position", flat=True)) == [
         POSITION_GAP,
         2 * POSITION_GAP,
