@@ -38,6 +38,11 @@ app.conf.beat_schedule = {
         "task": "notifications.tasks.send_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # Sign-in records older than the sign-in limits read, daily at 03:00 UTC.
+    "prune-sign-in-records": {
+        "task": "supportpm.tasks.prune_sign_in_records",
+        "schedule": crontab(hour=3, minute=0),
+    },
     "sla-sweep": {
         "task": "tickets.tasks.sla_sweep",
         "schedule": 30.0,

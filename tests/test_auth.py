@@ -117,3 +117,19 @@ def test_one_address_guessing_many_accounts_is_refused(client, team, make_member
     refused = _try(client, "ben", PASSWORD, "192.0.2.9")
     assert refused.status_code == 429 and "from your network" in refused.content.decode()
     assert _try(client, "ben", PASSWORD, "192.0.2.10").status_code == 302, "other addresses are not affected"
+
+
+@pytest.mark.django_db
+def test_old_sign_in_records_are_pruned_and_recent_ones_kept(client, team, make_member):
+    from axes.models import AccessFailureLog, AccessLog
+
+    from supportpm.tasks import prune_sign_in_records
+
+    make_member(team, Role.AGENT, username="ana")
+    _try(client, "ana", "guess", "203.0.113.1")
+    _try(client, "ana", PASSWORD, "203.0.113.1")
+    AccessFailureLog.objects.create(username="ana", ip_address="203.0.113.9", user_agent="", http_accept="",
+                                    path_info="/accounts/login/")  # fmt: skip
+    AccessFailureLog.objects.filter(ip_address="203.0.113.9").update(attempt_time=timezone.now() - timedelta(days=3))
+    assert prune_sign_in_records() == {"failures": 1, "sign_ins": 0}
+    assert AccessFailureLog.objects.count() == 1 and AccessLog.objects.count() == 1

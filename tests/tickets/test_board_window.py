@@ -115,3 +115,16 @@ def test_rows_the_board_reads_do_not_grow_with_its_history(team, board):
     resolved_history(team, 3000, days_ago=60, start=10_000)
     large = rows_read()
     assert large <= small + 20, f"the board read {small} rows, then {large} with 3,000 more resolved tickets"
+
+
+def test_the_resolved_column_takes_no_wip_limit(team, board, make_member, login):
+    resolved = board.columns.get(status=Status.RESOLVED)
+    client = login(make_member(team, Role.LEAD))
+    url = reverse("tickets:board-settings", args=[team.slug])
+    data = {"version": board.version, "wip_per_agent": "", "resolved_days": "14"}
+    for c in board.columns.all():
+        data |= {f"name_{c.pk}": c.name, f"order_{c.pk}": c.order + 1, f"wip_{c.pk}": c.wip_limit or ""}
+    response = client.post(url, {**data, f"wip_{resolved.pk}": "10"})
+    assert response.status_code == 422 and "Resolved work has no limit" in response.content.decode()
+    resolved.refresh_from_db()
+    assert resolved.wip_limit is None

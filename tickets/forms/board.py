@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from teams.models import User
-from tickets.choices import Priority
+from tickets.choices import Priority, Status
 from tickets.models import Account, Board, Column, Label
 from tickets.selectors.board import LANES, BoardFilters
 from tickets.services import ColumnSetting
@@ -173,6 +173,10 @@ class BoardSettingsForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        for c in self.columns:
+            if c.status == Status.RESOLVED and data.get(f"wip_{c.pk}") and c.wip_limit is None:
+                # It would count every ticket ever resolved: the column would soon refuse all work.
+                self.add_error(f"wip_{c.pk}", "Resolved work has no limit: leave this empty.")
         orders = [data.get(f"order_{c.pk}") for c in self.columns]
         if None not in orders and len(set(orders)) != len(orders):
             raise forms.ValidationError("Each column needs its own position (1 to %(n)s).", params={"n": len(orders)})
