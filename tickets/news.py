@@ -13,7 +13,7 @@ The assignee and whoever creates or comments on a ticket follow it from then on.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -75,18 +75,27 @@ def _note(user: User, ticket: Ticket, kind: str, message: str, key: str) -> Note
     )  # fmt: skip
 
 
-def tell_changes(ticket: Ticket, events: Sequence[TicketEvent], by: User | None) -> None:
-    """Tell the new assignee and the followers about one change of a ticket (its history rows)."""
+def change_notes(
+    ticket: Ticket, events: Sequence[TicketEvent], by: User | None, *, people: Mapping[int, User] | None = None
+) -> tuple[list[Note], list[TicketFollower]]:
+    """What one change of a ticket (its history rows) tells whom, and who follows it from now on.
+
+    ``people``: users the caller has in hand (the new assignee of an edit), so none is read again.
+    """
     if not events:
-        return
+        return [], []
     key = _key(ticket)
     notes: list[Note] = []
+    follows: list[TicketFollower] = []
     told: set[int] = set()
     change = f"{ticket.pk}:v{ticket.version}:{events[0].created_at.timestamp():.6f}"
     for event in events:
         if event.field == EventField.ASSIGNEE and event.to_value.isdigit():
-            assignee = User.objects.filter(pk=int(event.to_value)).first()
-            if assignee is not None and (by is None or assignee.pk != by.pk):
+            assignee_id = int(event.to_value)
+            assignee = (people or {}).get(assignee_id) or User.objects.filter(pk=assignee_id).first()
+            if assignee is None:
+                continue
+            if by is None or assignee.pk != by.pk:
                 message = (
                     f"{by.display_name} assigned you {key} “{ticket.title}”"
                     if by is not None
@@ -94,7 +103,7 @@ def tell_changes(ticket: Ticket, events: Sequence[TicketEvent], by: User | None)
                 )
                 notes.append(_note(assignee, ticket, "assigned", message, f"assigned:{change}"))
                 told.add(assignee.pk)
-            follow(ticket, [assignee])
+            follows.append(TicketFollower(ticket=ticket, user=assignee))
     shown = [e for e in events if e.field not in (EventField.CREATED,)]
     if shown:
         what = ", ".join(f"{e.get_field_display().lower()} {e.from_label or '—'} → {e.to_label or '—'}" for e in shown)
@@ -103,7 +112,20 @@ def tell_changes(ticket: Ticket, events: Sequence[TicketEvent], by: User | None)
             if user.pk in told or (by is not None and user.pk == by.pk):
                 continue
             notes.append(_note(user, ticket, "following", message, f"change:{change}"))
+    return notes, follows
+
+
+def tell(notes: Sequence[Note], follows: Sequence[TicketFollower]) -> None:
+    """Write what :func:`change_notes` gathered, for one ticket or many at once."""
+    TicketFollower.objects.bulk_create(follows, ignore_conflicts=True)
     notify_many(notes)
+
+
+def tell_changes(
+    ticket: Ticket, events: Sequence[TicketEvent], by: User | None, *, people: Mapping[int, User] | None = None
+) -> None:
+    """Tell the new assignee and the followers about one change of a ticket (its history rows)."""
+    tell(*change_notes(ticket, events, by, people=people))
 
 
 def tell_comment(ticket: Ticket, comment: Comment, by: User, *, mail: bool = True) -> None:

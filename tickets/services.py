@@ -18,6 +18,7 @@ from django.utils import timezone
 from core.errors import RuleBroken
 from core.stale import lock_if_current
 from core.tasks import enqueue_after_commit
+from notifications.services import Note
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
 from tickets import news
@@ -25,7 +26,17 @@ from tickets.choices import EventField, Status
 from tickets.drafts import TicketDraft
 from tickets.history import event_row
 from tickets.markdown import render_markdown
-from tickets.models import DEFAULT_COLUMNS, DEFAULT_PAUSED_STATUSES, Board, Column, Comment, Label, Ticket, TicketEvent
+from tickets.models import (
+    DEFAULT_COLUMNS,
+    DEFAULT_PAUSED_STATUSES,
+    Board,
+    Column,
+    Comment,
+    Label,
+    Ticket,
+    TicketEvent,
+    TicketFollower,
+)
 from tickets.positions import bottom_position, position_between
 from tickets.routing import routing_apply
 from tickets.sla import engine, outcomes, sweep
@@ -166,7 +177,8 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
         events.append(event_row(ticket, by, EventField.PROJECT, None, draft.project, now))
     TicketEvent.objects.bulk_create(events)
     news.follow(ticket, [by])
-    news.tell_changes(ticket, [e for e in events if e.field == EventField.ASSIGNEE], by)
+    assigned = [e for e in events if e.field == EventField.ASSIGNEE]
+    news.tell_changes(ticket, assigned, by, people={draft.assignee.pk: draft.assignee} if draft.assignee else None)
     return ticket
 
 
@@ -247,8 +259,14 @@ def ticket_update(*, ticket: Ticket, by: User | None, expected_version: int, cha
     if "labels" in changes:
         locked.labels.set(changes["labels"])
     TicketEvent.objects.bulk_create(events)
-    news.tell_changes(locked, events, by)
+    news.tell_changes(locked, events, by, people=_people_in(changes))
     return locked
+
+
+def _people_in(changes: dict[str, Any]) -> dict[int, User] | None:
+    """The new assignee of an edit, when it sets one: told of it without being read again."""
+    assignee = changes.get("assignee")
+    return {assignee.pk: assignee} if isinstance(assignee, User) else None
 
 
 class NotOnBoard(RuleBroken):
@@ -366,7 +384,7 @@ def ticket_bulk_update(
     events: list[TicketEvent] = []
     changed: list[tuple[Ticket, list[TicketEvent]]] = []
     team_sla = engine.TeamSLA.load(team)
-    for ticket in (
+    for ticket in news.with_followers_flag(
         Ticket.objects.select_for_update(of=("self",))
         .select_related("team")
         .filter(team=team, pk__in=list(ticket_ids))
@@ -391,8 +409,14 @@ def ticket_bulk_update(
     if remove:
         Ticket.labels.through.objects.filter(ticket_id__in=updated, label__in=remove).delete()
     TicketEvent.objects.bulk_create(events)
+    # One write of all the notifications and follows, whatever the number of tickets.
+    notes: list[Note] = []
+    follows: list[TicketFollower] = []
     for ticket, ticket_events in changed:
-        news.tell_changes(ticket, ticket_events, by)
+        ticket_notes, ticket_follows = news.change_notes(ticket, ticket_events, by, people=_people_in(changes))
+        notes += ticket_notes
+        follows += ticket_follows
+    news.tell(notes, follows)
     return BulkResult(updated=updated, refused=refused)
 
 

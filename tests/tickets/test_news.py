@@ -123,3 +123,21 @@ def test_the_settings_page_saves_choices_and_refuses_nonsense(people, login):
     assert '<option value="daily" selected>' in page
     bad = client.post(url, {"email_assigned": "hourly"})
     assert bad.status_code == 422 and "Choose when to email" in bad.content.decode()
+
+
+def test_a_bulk_assignment_tells_everyone_in_a_fixed_number_of_queries(team, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def assign(n: int) -> int:
+        tickets = [make_ticket(team, title=f"Bulk {n}-{i}") for i in range(n)]
+        with CaptureQueriesContext(connection) as ctx:
+            ticket_bulk_update(
+                team=team, by=people["lea"], ticket_ids=[t.pk for t in tickets], changes={"assignee": people["ben"]}
+            )
+        return len(ctx.captured_queries)
+
+    few, many = assign(2), assign(12)
+    # Each ticket is still locked, saved and checked on its own; telling adds nothing per ticket.
+    assert many - few <= (12 - 2) * 3, f"{few} queries for 2 tickets, {many} for 12"
+    assert len(told(people["ben"], "assigned")) == 14
