@@ -118,8 +118,8 @@ class BoardSettingsForm(forms.Form):
     )  # fmt: skip
     resolved_days = forms.IntegerField(
         required=False, min_value=0, max_value=3650, label="Days of resolved work shown",
-        help_text="The Resolved column shows tickets resolved in the last this many days (0: all of them; "
-        "empty: unchanged). Older work stays in the ticket list and search.",
+        help_text="How many days back the Resolved column shows resolved tickets (0: all of them; empty: "
+        "unchanged). Older work stays in the ticket list and search.",
     )  # fmt: skip
     version = forms.IntegerField(widget=forms.HiddenInput)
 
