@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from core.stamps import new_stamp
 from teams.querysets import MembershipQuerySet, TeamQuerySet
 
 
@@ -51,6 +53,10 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves on with every save of the time zone and weekly hours: a stale save is refused.
     calendar_version = models.PositiveIntegerField(default=1)
+    # Changes with every write to the team's working hours, holidays, SLA policies and targets
+    # (database triggers, core.stamps): a process keeps what it read of them under this stamp.
+    # Django never writes it after the insert (see save), so a stale instance cannot put it back.
+    sla_stamp = models.BigIntegerField(default=new_stamp, editable=False)
 
     objects = TeamQuerySet.as_manager()
 
@@ -59,6 +65,13 @@ class Team(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "sla_stamp"
+            ]
+        super().save(*args, **kwargs)
 
     @property
     def tzinfo(self) -> zoneinfo.ZoneInfo:

@@ -71,6 +71,13 @@ def team_calendar(team: Team) -> BusinessCalendar:
     return BusinessCalendar(time_zone=team.time_zone, intervals=intervals, holidays=holidays)
 
 
+# What this process last read of each team's policies and calendar, under the team's SLA stamp and
+# time zone. The stamp changes with every write to policies, targets, hours or holidays (database
+# triggers), so an entry is used only while the team row still carries it: a move reads the team
+# with its ticket and needs no other query for the clock. Read-only once stored.
+_KEPT: dict[int, tuple[tuple[int, str], list[SLAPolicy], BusinessCalendar]] = {}
+
+
 @dataclass
 class TeamSLA:
     """Everything needed to compute the clocks of one team's tickets, loaded once."""
@@ -83,7 +90,10 @@ class TeamSLA:
 
     @classmethod
     def load(cls, team: Team, *, reload: bool = True, paused_statuses: frozenset[str] | None = None) -> TeamSLA:
-        """The team's policies, calendar and pausing columns (six queries; fewer with what the caller knows).
+        """The team's policies, calendar and pausing columns.
+
+        At most five queries, none when this process has read the same team's policies and
+        calendar since they last changed (under its stamp) and the caller knows the rest.
 
         ``reload=False`` trusts ``team`` as just read (a row locked with its ticket, say); by
         default the team row is read again. ``paused_statuses``: the statuses of the team
@@ -91,12 +101,18 @@ class TeamSLA:
         """
         if reload:
             team = Team.objects.filter(pk=team.pk).get()
-        calendar = team_calendar(team)
-        policies = list(
-            SLAPolicy.objects.filter(team=team, is_active=True)
-            .prefetch_related(Prefetch("targets", queryset=SLATarget.objects.all()))
-            .order_by("order", "id")
-        )
+        stamp = (team.sla_stamp, team.time_zone)
+        kept = _KEPT.get(team.pk)
+        if kept is not None and kept[0] == stamp:
+            policies, calendar = kept[1], kept[2]
+        else:
+            calendar = team_calendar(team)
+            policies = list(
+                SLAPolicy.objects.filter(team=team, is_active=True)
+                .prefetch_related(Prefetch("targets", queryset=SLATarget.objects.all()))
+                .order_by("order", "id")
+            )
+            _KEPT[team.pk] = (stamp, policies, calendar)
         paused = paused_statuses
         if paused is None:
             paused = frozenset(
