@@ -17,6 +17,13 @@ app.conf.include = ["supportpm.tasks"]
 app.autodiscover_tasks()
 
 app.conf.beat_schedule = {
+    # Sprints: each active sprint's daily snapshot, written once the team's working day has closed
+    # (every 15 minutes, so each team's close is met within a quarter hour in its own zone).
+    "sprint-snapshots": {
+        "task": "planning.tasks.write_sprint_snapshots",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "projects",
     "tickets",
     "voice",
+    "planning",
     "risks",
     "demo",
 ]

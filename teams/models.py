@@ -176,3 +176,19 @@ class Holiday(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}"
+
+
+class DayOff(models.Model):
+    """A day a member does not work (leave, training): sprint capacity leaves it out."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField()
+    note = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["membership", "date"]
+        verbose_name_plural = "days off"
+        constraints = [models.UniqueConstraint(fields=["membership", "date"], name="day_off_unique_member_date")]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.membership.user}"

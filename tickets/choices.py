@@ -64,6 +64,7 @@ class EventField(models.TextChoices):
     KIND = "kind", "Kind"
     CHANNEL = "channel", "Channel"
     ACCOUNT = "account", "Account"
+    POINTS = "story_points", "Story points"
 
 
 class SLATargetKind(models.TextChoices):

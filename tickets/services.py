@@ -191,6 +191,8 @@ TRACKED = {
     "kind": EventField.KIND,
     "channel": EventField.CHANNEL,
     "account": EventField.ACCOUNT,
+    # Sprint figures read re-estimates made while a ticket is in a sprint from these rows.
+    "story_points": EventField.POINTS,
 }
 EDITABLE = (
     "kind", "title", "description", "requester_name", "requester_email", "account", "channel", "priority",

@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from celery import shared_task
+
+from planning.snapshots import snapshots_due
+
+
+@shared_task(acks_late=True)
+def write_sprint_snapshots() -> int:
+    """Beat: each active sprint's snapshot of every day whose working day has closed (idempotent)."""
+    return snapshots_due()
