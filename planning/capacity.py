@@ -10,7 +10,7 @@ that arrives during the sprint; what is left is the plannable capacity.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from planning.choices import SprintState
@@ -110,7 +110,7 @@ def sprint_capacity(sprint: Sprint, calendar: BusinessCalendar | None = None) ->
         membership__in=members, date__gte=sprint.start_date, date__lte=sprint.end_date
     ).values_list("membership_id", "date"):
         off.setdefault(membership_id, set()).add(day)
-    focus = Decimal(sprint.focus_factor)
+    focus = Decimal(str(sprint.focus_factor))
     rows = []
     for m in members:
         joined = m.joined_at.astimezone(calendar.zone).date()
@@ -118,13 +118,17 @@ def sprint_capacity(sprint: Sprint, calendar: BusinessCalendar | None = None) ->
         away = [d for d in present if d in off.get(m.pk, set())]
         worked = len(present) - len(away)
         per_day = Decimal(m.capacity) / DAYS_PER_SPRINT
-        rows.append(MemberCapacity(name=m.user.display_name, working_days=worked, days_off=len(away),
-                                   points_per_day=per_day, points=per_day * worked * focus))  # fmt: skip
+        points = (per_day * worked * focus).quantize(TENTH, ROUND_HALF_UP)
+        rows.append(
+            MemberCapacity(
+                name=m.user.display_name, working_days=worked, days_off=len(away), points_per_day=per_day, points=points
+            )
+        )
     history = past_sprints(sprint)
     share = sprint.interrupt_share
     return Capacity(
         working_days=len(days), focus_factor=focus, members=rows,
-        interrupt_share=Decimal(share) if share is not None else default_interrupt_share(history),
+        interrupt_share=Decimal(str(share)) if share is not None else default_interrupt_share(history),
         share_is_default=share is None, history=history,
     )  # fmt: skip
 
@@ -144,11 +148,11 @@ class Velocity:
 def velocity(team_id: int, *, limit: int = 8) -> Velocity:
     """Completed points of the team's last closed sprints, newest first; forecast = mean of the last three."""
     closed = list(Sprint.objects.filter(team_id=team_id, state=SprintState.CLOSED).order_by("-start_date")[:limit])
-    figures: dict[tuple[int, object], Figures] = sprint_figures((s, s.closed_at) for s in closed if s.closed_at)
+    figures: dict[tuple[int, datetime], Figures] = sprint_figures((s, s.closed_at) for s in closed if s.closed_at)
     return Velocity(
         sprints=[
             PastSprint(sprint=s, completed=f.completed_points, reactive=f.reactive_points)
             for s in closed
-            if (f := figures.get((s.pk, s.closed_at))) is not None
+            if s.closed_at and (f := figures.get((s.pk, s.closed_at))) is not None
         ]
     )

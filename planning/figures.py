@@ -157,9 +157,9 @@ def sprint_figures(wanted: Iterable[tuple[Sprint, datetime]]) -> dict[tuple[int,
                         fig.added_points += p or 0
                     elif not entered:
                         fig.removed_points += _points_at(item, estimates[ticket_id], when) or 0
-            for when, before, after in estimates[ticket_id]:
+            for when, was, now_points in estimates[ticket_id]:
                 if start < when <= at and item.in_sprint(when):
-                    delta = (after or 0) - (before or 0)
+                    delta = (now_points or 0) - (was or 0)
                     if delta > 0:
                         fig.added_points += delta
                     else:
@@ -174,8 +174,10 @@ def sprint_figures(wanted: Iterable[tuple[Sprint, datetime]]) -> dict[tuple[int,
                     fig.completed_points += points or 0
         fig.committed_remaining += fig.committed_points
         for ticket_id, created, resolved, points in reactive[sprint.pk]:
-            if start < created and resolved <= at and not (
-                ticket_id in items[sprint.pk] and items[sprint.pk][ticket_id].in_sprint(at)
+            if (
+                start < created
+                and resolved <= at
+                and not (ticket_id in items[sprint.pk] and items[sprint.pk][ticket_id].in_sprint(at))
             ):
                 fig.reactive_items += 1
                 fig.reactive_points += points

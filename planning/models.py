@@ -9,6 +9,8 @@ computed from the history, so snapshots can be rebuilt.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -28,7 +30,7 @@ class Sprint(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     focus_factor = models.DecimalField(
-        max_digits=3, decimal_places=2, default=0.8,
+        max_digits=3, decimal_places=2, default=Decimal("0.80"),
         validators=[MinValueValidator(0.1), MaxValueValidator(1)],
         help_text="Share of a working day that goes to planned work (meetings, mail and support aside).",
     )  # fmt: skip
@@ -49,9 +51,7 @@ class Sprint(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["team", "number"], name="sprint_unique_team_number"),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="sprint_dates_in_order"),
-            models.CheckConstraint(
-                condition=Q(state__in=[s.value for s in SprintState]), name="sprint_state_valid"
-            ),
+            models.CheckConstraint(condition=Q(state__in=[s.value for s in SprintState]), name="sprint_state_valid"),
         ]
         indexes = [models.Index(fields=["state", "team"], name="sprint_state_team")]
 
@@ -86,6 +86,9 @@ class SprintItem(models.Model):
         ordering = ["sprint", "rank", "id"]
         constraints = [models.UniqueConstraint(fields=["sprint", "ticket"], name="sprint_item_unique_ticket")]
         indexes = [models.Index(fields=["ticket"], name="sprint_item_ticket")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} in {self.sprint_id}"
 
 
 class SprintChange(models.Model):
@@ -122,7 +125,9 @@ class SprintSnapshot(models.Model):
     added_points = models.IntegerField(help_text="Points added since the start (entries and raised estimates).")
     removed_points = models.IntegerField(help_text="Points removed since the start (exits and lowered estimates).")
     remaining_points = models.IntegerField(help_text="Points in the sprint not yet done.")
-    reactive_points = models.IntegerField(help_text="Work created after the start and resolved since (1 per unestimated ticket).")
+    reactive_points = models.IntegerField(
+        help_text="Work created after the start and resolved since (1 per unestimated ticket)."
+    )
     reactive_items = models.IntegerField()
     unestimated_items = models.IntegerField()
 
@@ -130,13 +135,21 @@ class SprintSnapshot(models.Model):
         ordering = ["sprint", "day"]
         constraints = [models.UniqueConstraint(fields=["sprint", "day"], name="sprint_snapshot_unique_day")]
 
+    def __str__(self) -> str:
+        return f"{self.sprint_id} on {self.day}"
+
 
 class BacklogRank(models.Model):
     """The place of a ticket in its team's ordered backlog (gapped; tickets without one follow, by priority)."""
 
-    ticket = models.OneToOneField("tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="backlog_rank")
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.CASCADE, primary_key=True, related_name="backlog_rank"
+    )
     team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="+", db_index=False)
     rank = models.BigIntegerField()
 
     class Meta:
         indexes = [models.Index(fields=["team", "rank"], name="backlog_rank_team_rank")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} at {self.rank}"

@@ -15,9 +15,7 @@ from tickets.models import Ticket
 
 def in_open_sprint() -> Exists:
     return Exists(
-        SprintItem.objects.filter(
-            ticket=OuterRef("pk"), sprint__state__in=[SprintState.PLANNED, SprintState.ACTIVE]
-        )
+        SprintItem.objects.filter(ticket=OuterRef("pk"), sprint__state__in=[SprintState.PLANNED, SprintState.ACTIVE])
     )
 
 

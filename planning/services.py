@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -35,7 +35,7 @@ Fate = Literal["next", "backlog"]
 # --- Sprints ---------------------------------------------------------------------------------
 
 
-def _check_dates(*, team: Team, start_date: date, end_date: date, exclude: int | None = None) -> None:
+def _check_dates(*, team: Team, start_date: date, end_date: date, exclude: int = 0) -> None:
     if end_date < start_date:
         raise Invalid({"end_date": "The sprint must end on or after the day it starts."})
     if (end_date - start_date).days > 60:
@@ -57,16 +57,30 @@ def _check_dates(*, team: Team, start_date: date, end_date: date, exclude: int |
 
 @transaction.atomic
 def sprint_create(
-    *, team: Team, by: User | None, start_date: date, end_date: date | None = None, name: str = "", goal: str = "",
-    focus_factor: Decimal | None = None, interrupt_share: Decimal | None = None,
-) -> Sprint:  # fmt: skip
+    *,
+    team: Team,
+    by: User | None,
+    start_date: date,
+    end_date: date | None = None,
+    name: str = "",
+    goal: str = "",
+    focus_factor: Decimal | None = None,
+    interrupt_share: Decimal | None = None,
+) -> Sprint:
     """A planned sprint of the team, numbered after its last one (two weeks unless ``end_date`` says otherwise)."""
     Team.objects.select_for_update().filter(pk=team.pk).values_list("pk", flat=True).get()  # serialise numbering
     end_date = end_date or start_date + timedelta(days=SPRINT_DAYS - 1)
     _check_dates(team=team, start_date=start_date, end_date=end_date)
     number = (Sprint.objects.filter(team=team).aggregate(m=Max("number"))["m"] or 0) + 1
-    sprint = Sprint(team=team, number=number, name=name.strip() or f"Sprint {number}", goal=goal.strip(),
-                    start_date=start_date, end_date=end_date, interrupt_share=interrupt_share)  # fmt: skip
+    sprint = Sprint(
+        team=team,
+        number=number,
+        name=name.strip() or f"Sprint {number}",
+        goal=goal.strip(),
+        start_date=start_date,
+        end_date=end_date,
+        interrupt_share=interrupt_share,
+    )
     if focus_factor is not None:
         sprint.focus_factor = focus_factor
     sprint.save()
@@ -75,9 +89,17 @@ def sprint_create(
 
 @transaction.atomic
 def sprint_update(
-    *, sprint: Sprint, by: User | None, expected_version: int, name: str, goal: str, start_date: date,
-    end_date: date, focus_factor: Decimal, interrupt_share: Decimal | None,
-) -> Sprint:  # fmt: skip
+    *,
+    sprint: Sprint,
+    by: User | None,
+    expected_version: int,
+    name: str,
+    goal: str,
+    start_date: date,
+    end_date: date,
+    focus_factor: Decimal,
+    interrupt_share: Decimal | None,
+) -> Sprint:
     """Edit a sprint's plan. Dates of a started sprint stay as they were (its days are history)."""
     locked = lock_if_current(Sprint.objects.filter(team=sprint.team_id), pk=sprint.pk, seen=expected_version)
     if locked.state != SprintState.PLANNED and (start_date, end_date) != (locked.start_date, locked.end_date):
@@ -107,8 +129,15 @@ def sprint_start(*, sprint: Sprint, by: User | None) -> Sprint:
     now = timezone.now()
     items = list(locked.items.select_related("ticket").order_by("rank", "id"))
     SprintChange.objects.bulk_create(
-        SprintChange(sprint=locked, ticket=i.ticket, kind=ChangeKind.COMMITTED, reason=i.reason, at=now, by=by,
-                     points=i.ticket.story_points)  # fmt: skip
+        SprintChange(
+            sprint=locked,
+            ticket=i.ticket,
+            kind=ChangeKind.COMMITTED,
+            reason=i.reason,
+            at=now,
+            by=by,
+            points=i.ticket.story_points,
+        )
         for i in items
     )
     locked.state, locked.started_at = SprintState.ACTIVE, now
@@ -128,28 +157,59 @@ def _open_sprint_of(ticket_ids: Iterable[int]) -> dict[int, Sprint]:
     }
 
 
-def _enter(sprint: Sprint, tickets: list[Ticket], *, by: User | None, reason: str, now: object,
-           times_carried: dict[int, int] | None = None, other: Sprint | None = None) -> None:  # fmt: skip
+def _enter(
+    sprint: Sprint,
+    tickets: list[Ticket],
+    *,
+    by: User | None,
+    reason: str,
+    now: datetime,
+    times_carried: dict[int, int] | None = None,
+    other: Sprint | None = None,
+) -> None:
     last = sprint.items.aggregate(m=Max("rank"))["m"] or 0
     SprintItem.objects.bulk_create(
-        SprintItem(sprint=sprint, ticket=t, rank=last + RANK_GAP * (n + 1), reason=reason, entered_at=now,
-                   times_carried=(times_carried or {}).get(t.pk, 0))  # fmt: skip
+        SprintItem(
+            sprint=sprint,
+            ticket=t,
+            rank=last + RANK_GAP * (n + 1),
+            reason=reason,
+            entered_at=now,
+            times_carried=(times_carried or {}).get(t.pk, 0),
+        )
         for n, t in enumerate(tickets)
     )
     SprintChange.objects.bulk_create(
-        SprintChange(sprint=sprint, ticket=t, kind=ChangeKind.ENTERED, reason=reason, at=now, by=by,
-                     points=t.story_points, other_sprint=other)  # fmt: skip
+        SprintChange(
+            sprint=sprint,
+            ticket=t,
+            kind=ChangeKind.ENTERED,
+            reason=reason,
+            at=now,
+            by=by,
+            points=t.story_points,
+            other_sprint=other,
+        )
         for t in tickets
     )
     TicketEvent.objects.bulk_create(event_row(t, by, EventField.SPRINT, "", sprint.name, now) for t in tickets)
 
 
-def _leave(sprint: Sprint, tickets: list[Ticket], *, by: User | None, reason: str, now: object,
-           other: Sprint | None = None) -> None:  # fmt: skip
+def _leave(
+    sprint: Sprint, tickets: list[Ticket], *, by: User | None, reason: str, now: datetime, other: Sprint | None = None
+) -> None:
     SprintItem.objects.filter(sprint=sprint, ticket__in=tickets).delete()
     SprintChange.objects.bulk_create(
-        SprintChange(sprint=sprint, ticket=t, kind=ChangeKind.LEFT, reason=reason, at=now, by=by,
-                     points=t.story_points, other_sprint=other)  # fmt: skip
+        SprintChange(
+            sprint=sprint,
+            ticket=t,
+            kind=ChangeKind.LEFT,
+            reason=reason,
+            at=now,
+            by=by,
+            points=t.story_points,
+            other_sprint=other,
+        )
         for t in tickets
     )
     TicketEvent.objects.bulk_create(
@@ -166,9 +226,7 @@ def sprint_add(*, sprint: Sprint, by: User | None, tickets: Iterable[Ticket]) ->
     locked = _lock(sprint)
     if locked.state == SprintState.CLOSED:
         raise RuleBroken(f"{locked.name} is closed: plan the next sprint instead.")
-    wanted = list(
-        Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_for_update().order_by("pk")
-    )
+    wanted = list(Ticket.objects.filter(pk__in=[t.pk for t in tickets]).select_for_update().order_by("pk"))
     if any(t.team_id != locked.team_id for t in wanted):
         raise RuleBroken("That ticket belongs to another team.")
     if any(t.status == Status.RESOLVED for t in wanted):
@@ -226,9 +284,13 @@ class CloseResult:
 
 @transaction.atomic
 def sprint_close(
-    *, sprint: Sprint, by: User | None, fates: Mapping[int, Fate] | None = None, default: Fate = "next",
+    *,
+    sprint: Sprint,
+    by: User | None,
+    fates: Mapping[int, Fate] | None = None,
+    default: Fate = "next",
     goal_met: bool | None = None,
-) -> CloseResult:  # fmt: skip
+) -> CloseResult:
     """Close an active sprint. Unfinished items go to the next sprint or back to the backlog, per item.
 
     The next sprint is the team's next planned one, created (two weeks from the
@@ -258,15 +320,23 @@ def sprint_close(
             start = max(locked.end_date, timezone.localdate()) + timedelta(days=1)
             nxt = sprint_create(team=locked.team, by=by, start_date=start, focus_factor=locked.focus_factor)
         _leave(locked, [i.ticket for i in carry], by=by, reason=ChangeReason.CARRIED_OUT, now=now, other=nxt)
-        _enter(nxt, [i.ticket for i in carry], by=by, reason=ChangeReason.CARRIED_IN, now=now, other=locked,
-               times_carried={i.ticket_id: i.times_carried + 1 for i in carry})  # fmt: skip
+        _enter(
+            nxt,
+            [i.ticket for i in carry],
+            by=by,
+            reason=ChangeReason.CARRIED_IN,
+            now=now,
+            other=locked,
+            times_carried={i.ticket_id: i.times_carried + 1 for i in carry},
+        )
     if back:
         _leave(locked, [i.ticket for i in back], by=by, reason=ChangeReason.RETURNED, now=now)
     locked.state, locked.closed_at, locked.goal_met = SprintState.CLOSED, now, goal_met
     locked.version += 1
     locked.save()
-    return CloseResult(sprint=locked, next_sprint=nxt, carried=[i.ticket for i in carry],
-                       returned=[i.ticket for i in back])  # fmt: skip
+    return CloseResult(
+        sprint=locked, next_sprint=nxt, carried=[i.ticket for i in carry], returned=[i.ticket for i in back]
+    )
 
 
 # --- Backlog order ----------------------------------------------------------------------------

@@ -10,7 +10,7 @@ writing a day again changes nothing (an upsert on (sprint, day)).
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from django.db.models import Prefetch
 from django.utils import timezone
@@ -72,6 +72,6 @@ def snapshots_write(sprints: Iterable[Sprint], *, rebuild: bool = False, now: da
 def snapshots_due(*, now: datetime | None = None) -> int:
     """Beat's run: the missing snapshots of every active sprint (and of sprints closed since the last run)."""
     recent = Sprint.objects.filter(state=SprintState.ACTIVE) | Sprint.objects.filter(
-        state=SprintState.CLOSED, closed_at__gte=(now or timezone.now()) - timezone.timedelta(days=2)
+        state=SprintState.CLOSED, closed_at__gte=(now or timezone.now()) - timedelta(days=2)
     )
     return snapshots_write(recent, now=now)

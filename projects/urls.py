@@ -7,5 +7,4 @@ app_name = "projects"
 urlpatterns = [
     path("projects/", views.project_list, name="list"),
     path("projects/new/", views.project_create, name="create"),
-    path("sprints/", views.sprint_list, name="sprints"),
 ]

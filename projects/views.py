@@ -39,8 +39,3 @@ def project_create(request: TeamRequest, team: Team) -> HttpResponse:
             messages.success(request, f"Project “{project.name}” created.")
             return redirect("projects:list", team_slug=team.slug)
     return render(request, "projects/project_list.html", _list_context(request, team, form), status=422)
-
-
-@team_view()
-def sprint_list(request: TeamRequest, team: Team) -> HttpResponse:
-    return render(request, "projects/sprint_list.html", {"team": team})

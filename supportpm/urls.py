@@ -11,6 +11,7 @@ from voice.views import public as public_feedback
 team_patterns: list[URLPattern | URLResolver] = [
     path("", include("tickets.urls")),
     path("", include("voice.urls")),
+    path("", include("planning.urls")),
     path("", include("projects.urls")),
     path("", include("risks.urls")),
     path("", include("teams.urls")),

@@ -15,7 +15,6 @@ urlpatterns = [
     path("projects/<int:project_id>/board/move/", board.board_move, name="project-board-move"),
     path("projects/<int:project_id>/board/columns/<int:column_id>/more/", board.board_more, name="project-board-more"),
     path("projects/<int:project_id>/board/settings/", board.board_settings, name="project-board-settings"),
-    path("backlog/", board.backlog, name="backlog"),
     path("views/", saved_views.view_create, name="view-create"),
     path("views/<int:pk>/delete/", saved_views.view_delete, name="view-delete"),
     # Tickets: list, detail, forms, bulk edit, comments

@@ -43,10 +43,10 @@ def test_every_page_of_a_team_passes_the_check(live_server, page, team, make_mem
     names = [
         ("tickets:board", [slug]), ("tickets:board-settings", [slug]), ("tickets:list", [slug]),
         ("tickets:create", [slug]), ("tickets:detail", [slug, ticket.number]), ("tickets:edit", [slug, ticket.number]),
-        ("tickets:backlog", [slug]), ("tickets:routing", [slug]), ("tickets:sla-policies", [slug]),
+        ("planning:backlog", [slug]), ("tickets:routing", [slug]), ("tickets:sla-policies", [slug]),
         ("tickets:labels", [slug]), ("tickets:accounts", [slug]), ("voice:feedback", [slug]),
         ("voice:feedback-settings", [slug]), ("projects:list", [slug]),
-        ("projects:sprints", [slug]), ("risks:list", [slug]), ("dashboard", [slug]), ("teams:detail", [slug]),
+        ("planning:sprints", [slug]), ("risks:list", [slug]), ("dashboard", [slug]), ("teams:detail", [slug]),
         ("teams:calendar", [slug]), ("notifications:list", []), ("notifications:settings", []), ("password_change", []),
         ("public-feedback", [public_key]),
     ]  # fmt: skip

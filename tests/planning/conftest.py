@@ -16,7 +16,9 @@ UTC = ZoneInfo("UTC")
 
 def at(day: date, hour: int, minute: int = 0, zone: ZoneInfo = UTC):
     """Run the block as if it were that local time."""
-    return mock.patch("django.utils.timezone.now", return_value=datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone))
+    return mock.patch(
+        "django.utils.timezone.now", return_value=datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
+    )
 
 
 @pytest.fixture

@@ -115,7 +115,9 @@ def test_close_carries_over_chosen_items_and_the_closed_sprint_keeps_them(sprint
     with at(_day(13), 18):
         result = services.sprint_close(sprint=sprint, by=lead, fates={t["e"].pk: "backlog"}, default="next")
     nxt = result.next_sprint
-    assert nxt is not None and nxt.start_date == _day(16) and nxt.state == SprintState.PLANNED  # the day after Sunday 15th
+    assert (
+        nxt is not None and nxt.start_date == _day(16) and nxt.state == SprintState.PLANNED
+    )  # the day after Sunday 15th
     assert [x.pk for x in result.carried] == [t["b"].pk]
     assert [x.pk for x in result.returned] == [t["e"].pk]
     carried = SprintItem.objects.get(sprint=nxt, ticket=t["b"])

@@ -30,8 +30,8 @@ def test_no_membership_may_do_nothing() -> None:
 # (url name, needs a member pk, method, action the route requires)
 ROUTES = [
     ("tickets:board", False, "get", Action.VIEW),
-    ("tickets:backlog", False, "get", Action.VIEW),
-    ("projects:sprints", False, "get", Action.VIEW),
+    ("planning:backlog", False, "get", Action.VIEW),
+    ("planning:sprints", False, "get", Action.VIEW),
     ("projects:list", False, "get", Action.VIEW),
     ("risks:list", False, "get", Action.VIEW),
     ("dashboard", False, "get", Action.VIEW),

@@ -6,8 +6,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +22,6 @@ from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
 from tickets import saved_views, services
-from tickets.choices import BACKLOG_KINDS, Status
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, SavedView, Ticket
 from tickets.selectors.board import BoardData, board_data, board_scope, column_more, lane_key_of, moved_card
@@ -200,27 +197,3 @@ def board_settings(request: TeamRequest, team: Team, project_id: int | None = No
         return render(request, "tickets/board_settings.html", context, status=422)
     messages.success(request, "Board settings saved.")
     return redirect(board_url)
-
-
-BACKLOG_PAGE = 50
-
-
-@require_GET
-@team_view()
-def backlog(request: TeamRequest, team: Team) -> HttpResponse:
-    """The team's open improvement, task and bug tickets, most important first (ordering and sprints come later)."""
-    tickets = (
-        Ticket.objects.filter(team=team, kind__in=BACKLOG_KINDS)
-        .exclude(status=Status.RESOLVED)
-        .select_related("assignee")
-        .order_by("-priority", F("impact").desc(nulls_last=True), "created_at", "id")
-    )
-    page = Paginator(tickets, BACKLOG_PAGE).get_page(request.GET.get("page"))
-    context = {
-        "team": team,
-        "page": page,
-        "key_prefix": team.slug.upper(),
-        "backlog_url": reverse("tickets:backlog", args=[team.slug]),
-        "list_url": reverse("tickets:list", args=[team.slug]),
-    }
-    return fragment_or_page(request, "tickets/backlog.html", "backlog-list", context)

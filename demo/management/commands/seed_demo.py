@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.bulk import analyze
+from planning.demo.sprints import seed_sprints
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo.follow import seed_following
@@ -72,6 +73,8 @@ class Command(BaseCommand):
                 feedback_result = seed_feedback(teams=teams, today=today)
                 # Saved views, followers, @mentions and a logged customer reply (and what they notified).
                 follow_result = seed_following(teams=teams)
+                # Sprint history: closed sprints with additions and carry-overs, an active one, the next planned.
+                sprint_result = seed_sprints(teams=teams, today=today, seed=options["seed"])
             # The planner's statistics of every table the seed filled (PostgreSQL plans blind until then).
             analyze(*apps.get_models())
             if result.existing:
@@ -100,6 +103,10 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Views and news: {follow_result.views} saved views, {follow_result.followed} tickets followed, "
                     f"{follow_result.mentions} @mentions."
+                )
+            if sprint_result.sprints:
+                self.stdout.write(
+                    f"Sprints: {sprint_result.sprints} sprints, {sprint_result.snapshots} daily snapshots."
                 )
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:

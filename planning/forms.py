@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+
+from core.forms import RefusalForm
+
+
+class SprintForm(RefusalForm):
+    """A sprint's plan: name, goal, dates, focus factor and interrupt budget."""
+
+    name = forms.CharField(max_length=120, required=False, help_text="Empty: “Sprint N”.")
+    goal = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000,
+                           help_text="One sentence the team can say “met” or “not met” to at the review.")  # fmt: skip
+    start_date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                               help_text="The last day of the sprint. Empty: two weeks.")  # fmt: skip
+    focus_factor = forms.DecimalField(
+        min_value=Decimal("0.1"), max_value=Decimal("1"), decimal_places=2, initial=Decimal("0.8"),
+        help_text="Share of a working day that goes to planned work (0.1–1).",
+    )  # fmt: skip
+    interrupt_percent = forms.IntegerField(
+        required=False, min_value=0, max_value=90, label="Interrupt budget, %",
+        help_text="Share of capacity reserved for tickets that arrive during the sprint. Empty: the reactive "
+        "share measured over the last three closed sprints.",
+    )  # fmt: skip
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", "The sprint must end on or after the day it starts.")
+        return data
+
+    @property
+    def interrupt_share(self) -> Decimal | None:
+        percent = self.cleaned_data.get("interrupt_percent")
+        return None if percent is None else (Decimal(percent) / 100).quantize(Decimal("0.001"))
+
+
+class PlanMoveForm(forms.Form):
+    """A drag on the planning page: a ticket into the sprint (between two items) or back to the backlog."""
+
+    ticket = forms.IntegerField(min_value=1, max_value=2**62)
+    to = forms.ChoiceField(choices=[("sprint", "sprint"), ("backlog", "backlog")])
+    above = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+    below = forms.IntegerField(required=False, min_value=1, max_value=2**62)
+
+
+class CloseForm(forms.Form):
+    """What happens to each unfinished item at close, and whether the goal was met."""
+
+    goal_met = forms.TypedChoiceField(
+        choices=[("", "Not said"), ("1", "Met"), ("0", "Not met")], required=False,
+        coerce=lambda v: v == "1", empty_value=None,
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, unfinished: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unfinished = unfinished
+        for item in unfinished:
+            self.fields[f"fate_{item.ticket_id}"] = forms.ChoiceField(
+                choices=[("next", "Next sprint"), ("backlog", "Back to the backlog")], initial="next",
+                label=item.ticket.title,
+            )  # fmt: skip
+
+    def fates(self) -> dict[int, str]:
+        return {item.ticket_id: self.cleaned_data[f"fate_{item.ticket_id}"] for item in self.unfinished}
