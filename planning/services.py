@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Literal
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Invalid, RuleBroken
@@ -376,8 +376,3 @@ def backlog_move(*, team: Team, ticket_id: int, above_id: int | None = None, bel
     BacklogRank.objects.bulk_create(
         BacklogRank(ticket_id=pk, team=team, rank=RANK_GAP * (n + 1)) for n, pk in enumerate(stretch)
     )
-
-
-def open_sprint_filter() -> Q:
-    """Tickets in a planned or active sprint (the backlog leaves them out)."""
-    return Q(sprint_items__sprint__state__in=[SprintState.PLANNED, SprintState.ACTIVE])
