@@ -6,3 +6,10 @@ class PlanningConfig(AppConfig):
 
     name = "planning"
     verbose_name = "Planning"
+
+    def ready(self) -> None:
+        # The tickets board reads ?sprint=N through this resolver (tickets cannot import planning).
+        from planning.board import sprint_scope
+        from tickets.selectors.board import SCOPES
+
+        SCOPES["sprint"] = sprint_scope

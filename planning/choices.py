@@ -1,3 +1,5 @@
+"""The fixed vocabularies of planning."""
+
 from django.db import models
 
 
@@ -21,3 +23,14 @@ class ChangeReason(models.TextChoices):
     CARRIED_OUT = "carried_out", "Carried over to the next sprint"
     RETURNED = "returned", "Back to the backlog at close"
     ESTIMATE = "estimate", "Estimate changed"
+
+
+class RetroColumn(models.TextChoices):
+    WENT_WELL = "well", "Went well"
+    WENT_BADLY = "badly", "Didn't go well"
+    IDEA = "idea", "Ideas"
+
+
+class ActionDecision(models.TextChoices):
+    KEPT = "kept", "Kept"
+    DROPPED = "dropped", "Dropped"

@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 
 from core.forms import RefusalForm
+from planning.choices import RetroColumn
 
 
 class SprintForm(RefusalForm):
@@ -69,3 +70,35 @@ class CloseForm(forms.Form):
 
     def fates(self) -> dict[int, str]:
         return {item.ticket_id: self.cleaned_data[f"fate_{item.ticket_id}"] for item in self.unfinished}
+
+
+class StandupEntryForm(RefusalForm):
+    """One member's standup entry; autosaved, so every field is optional."""
+
+    yesterday = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    today = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    blockers = forms.CharField(required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 1}))
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+class BlockerForm(RefusalForm):
+    """A blocker raised at a standup, naming a ticket of the team or none."""
+
+    text = forms.CharField(max_length=300, label="What is in the way")
+    ticket = forms.IntegerField(required=False, min_value=1, max_value=2**62, label="Ticket number")
+    member = forms.IntegerField(required=False, min_value=1, max_value=2**62, widget=forms.HiddenInput)
+
+
+class NoteForm(RefusalForm):
+    column = forms.ChoiceField(choices=RetroColumn.choices)
+    text = forms.CharField(max_length=500, label="Note")
+
+
+class ActionForm(RefusalForm):
+    text = forms.CharField(max_length=300, label="Action")
+
+
+class RetroSettingsForm(RefusalForm):
+    anonymous = forms.BooleanField(required=False, label="Anonymous notes")
+    votes_each = forms.IntegerField(min_value=1, max_value=10, label="Votes per participant")
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)

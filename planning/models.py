@@ -16,7 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
-from planning.choices import ChangeKind, ChangeReason, SprintState
+from planning.choices import ActionDecision, ChangeKind, ChangeReason, RetroColumn, SprintState
 
 
 class Sprint(models.Model):
@@ -44,6 +44,8 @@ class Sprint(models.Model):
     committed_points = models.PositiveIntegerField(null=True, blank=True)
     committed_items = models.PositiveIntegerField(null=True, blank=True)
     goal_met = models.BooleanField(null=True, blank=True)
+    # The sprint review as it stood at the close (planning.review); never recomputed after.
+    review = models.JSONField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -153,3 +155,133 @@ class BacklogRank(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} at {self.rank}"
+
+
+class Standup(models.Model):
+    """The daily standup of one working day of a sprint."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="standups")
+    day = models.DateField()
+
+    class Meta:
+        ordering = ["sprint", "day"]
+        constraints = [models.UniqueConstraint(fields=["sprint", "day"], name="standup_unique_day")]
+
+    def __str__(self) -> str:
+        return f"{self.sprint} standup {self.day}"
+
+
+class StandupEntry(models.Model):
+    """What one member said at a standup: yesterday, today and what blocks them."""
+
+    standup = models.ForeignKey(Standup, on_delete=models.CASCADE, related_name="entries")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    yesterday = models.TextField(blank=True)
+    today = models.TextField(blank=True)
+    blockers = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["standup", "member_id"]
+        constraints = [models.UniqueConstraint(fields=["standup", "member"], name="standup_entry_unique_member")]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} at {self.standup_id}"
+
+
+class Blocker(models.Model):
+    """Something in a member's way, raised at a standup, open until somebody clears it."""
+
+    sprint = models.ForeignKey(Sprint, on_delete=models.CASCADE, related_name="blockers")
+    entry = models.ForeignKey(StandupEntry, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="blockers"
+    )
+    text = models.CharField(max_length=300)
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    raised_at = models.DateTimeField()
+    cleared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cleared_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sprint", "raised_at", "id"]
+        indexes = [
+            models.Index(fields=["sprint", "cleared_at"], name="blocker_sprint_open"),
+            models.Index(fields=["ticket", "cleared_at"], name="blocker_ticket_open"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class Retrospective(models.Model):
+    """A sprint's retrospective: notes in three columns, votes, and actions."""
+
+    sprint = models.OneToOneField(Sprint, on_delete=models.CASCADE, related_name="retrospective")
+    anonymous = models.BooleanField(default=False, help_text="Notes do not record who wrote them.")
+    votes_each = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(10)], help_text="Votes per participant."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"Retrospective of {self.sprint}"
+
+
+class RetroNote(models.Model):
+    retro = models.ForeignKey(Retrospective, on_delete=models.CASCADE, related_name="notes")
+    column = models.CharField(max_length=8, choices=RetroColumn.choices)
+    text = models.CharField(max_length=500)
+    # None when the retrospective is anonymous, or for a fact the sprint's history wrote.
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    fact = models.BooleanField(default=False, help_text="Pre-filled from the sprint's figures.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["retro", "column", "id"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RetroVote(models.Model):
+    note = models.ForeignKey(RetroNote, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["note", "voter"], name="retro_vote_once_per_note")]
+
+    def __str__(self) -> str:
+        return f"{self.voter_id} on {self.note_id}"
+
+
+class RetroAction(models.Model):
+    """An action agreed at a retrospective; a backlog ticket once made one, reviewed at the next ones."""
+
+    retro = models.ForeignKey(Retrospective, on_delete=models.CASCADE, related_name="actions")
+    text = models.CharField(max_length=300)
+    ticket = models.OneToOneField(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="retro_action"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    # Kept or dropped explicitly once it has been carried over twice unfinished.
+    decision = models.CharField(max_length=8, choices=ActionDecision.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["retro", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -22,6 +22,7 @@ from core.stale import lock_if_current
 from planning.choices import ChangeKind, ChangeReason, SprintState
 from planning.models import BacklogRank, Sprint, SprintChange, SprintItem
 from planning.querysets import backlog_of
+from planning.review import sprint_review
 from teams.models import Team, User
 from tickets.choices import EventField, Status
 from tickets.history import event_row
@@ -333,6 +334,7 @@ def sprint_close(
         _leave(locked, [i.ticket for i in back], by=by, reason=ChangeReason.RETURNED, now=now)
     locked.state, locked.closed_at, locked.goal_met = SprintState.CLOSED, now, goal_met
     locked.version += 1
+    locked.review = sprint_review(locked)  # frozen: the review page shows this from now on
     locked.save()
     return CloseResult(
         sprint=locked, next_sprint=nxt, carried=[i.ticket for i in carry], returned=[i.ticket for i in back]

@@ -110,6 +110,8 @@ class Ticket(models.Model):
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
+    # Since when an open standup blocker names this ticket (planning keeps it); boards mark it "blocked".
+    blocked_since = models.DateTimeField(null=True, blank=True)
     # SLA state (tickets/sla.py). Due times are NULL whenever a target is not
     # running: met, paused, resolved, or no target; the sweep reads only these.
     sla_policy = models.ForeignKey(

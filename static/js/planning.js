@@ -92,6 +92,15 @@
     document.querySelectorAll("select.fate").forEach(function (s) { s.value = button.dataset.setAll; });
   });
 
+  // Standup: Ctrl+Enter (or Cmd+Enter) saves the entry at once instead of waiting for the pause.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter" || !(event.ctrlKey || event.metaKey)) return;
+    var form = event.target.closest && event.target.closest("form.standup-form");
+    if (!form) return;
+    event.preventDefault();
+    htmx.trigger(form, "submit");
+  });
+
   function init(root) { fill(root); initPlan(root); initBacklog(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); drawCharts(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });

@@ -9,7 +9,7 @@ from django import forms
 from teams.models import User
 from tickets.choices import Priority, Status
 from tickets.models import Account, Board, Column, Label
-from tickets.selectors.board import LANES, BoardFilters
+from tickets.selectors.board import LANES, SCOPES, BoardFilters, BoardScope
 from tickets.services import ColumnSetting
 
 
@@ -31,8 +31,11 @@ class BoardFilterForm(forms.Form):
             ("assignee", "By assignee"),
             ("priority", "By priority"),
             ("sla", "Breach risk"),
+            ("interrupt", "Plan / interrupts (sprint board)"),
         ],
     )
+    # A scope another app registered (tickets.selectors.board.SCOPES): ?sprint=12 is a sprint's board.
+    sprint = forms.CharField(required=False, max_length=20, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, board: Board, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -47,6 +50,17 @@ class BoardFilterForm(forms.Form):
         self.fields["person"].error_messages["invalid_choice"] = "That person is not in this team."
         self.fields["label"].error_messages["invalid_choice"] = "That label is not in this team."
         self.fields["account"].error_messages["invalid_choice"] = "That account is not in this team."
+        self.team_id = board.team_id
+        self.scope: BoardScope | None = None
+
+    def clean_sprint(self) -> str:
+        value = self.cleaned_data.get("sprint") or ""
+        if value:
+            resolver = SCOPES.get("sprint")
+            self.scope = resolver(self.team_id, value) if resolver else None
+            if self.scope is None:
+                raise forms.ValidationError("There is no such sprint in this team.")
+        return value
 
     def filters(self, user: User) -> BoardFilters:
         """The valid filters; a bad value is dropped (and reported by the form), the rest still apply."""
@@ -63,11 +77,14 @@ class BoardFilterForm(forms.Form):
             account_id=account.pk if account else None,
             text=data.get("q") or "",
             sla_risk=bool(data.get("sla_risk")),
+            scope=self.scope,
         )
 
     @property
     def lane_by(self) -> str:
         value = self.cleaned_data.get("lanes", "") if hasattr(self, "cleaned_data") else ""
+        if value == "interrupt" and self.scope is None:
+            return ""
         return value if value in LANES else ""
 
 

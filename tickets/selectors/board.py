@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import groupby
@@ -11,7 +11,7 @@ from operator import itemgetter
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from teams.models import Team, User
@@ -30,8 +30,28 @@ from tickets.sla.display import (
 )
 from tickets.sla.engine import TeamSLA
 
-# Swimlane modes and the field (or annotation) each splits by; "sla" lanes are the breach-risk states.
-LANES = {"assignee": "assignee_id", "priority": "priority", "sla": "sla_lane"}
+# Swimlane modes and the field (or annotation) each splits by; "sla" lanes are the breach-risk states;
+# "interrupt" splits a scoped board (a sprint's) into its plan and the work that arrived meanwhile.
+LANES = {"assignee": "assignee_id", "priority": "priority", "sla": "sla_lane", "interrupt": "interrupt_lane"}
+INTERRUPT_LANES = {"plan": "Sprint plan", "interrupt": "Interrupts: arrived during the sprint"}
+
+
+@dataclass(frozen=True)
+class BoardScope:
+    """A narrower view of a board that an app above defines (a sprint's): which tickets it shows, and which
+    of them are interrupts. Apps register a resolver by name in ``SCOPES``; the board reads ``?<name>=…``.
+    """
+
+    name: str  # the query parameter: "sprint"
+    value: str  # its value: "12"
+    label: str  # "Sprint 12"
+    tickets: Q
+    interrupts: Q
+    back_url: str = ""  # the page the scope belongs to
+
+
+# name -> resolver(team_id, value) -> BoardScope | None (None: no such scope in that team)
+SCOPES: dict[str, Callable[[int, str], BoardScope | None]] = {}
 
 
 @dataclass(frozen=True)
@@ -46,11 +66,13 @@ class BoardFilters:
     account_id: int | None = None
     text: str = ""
     sla_risk: bool = False  # running target past its warning time, or breached
+    scope: BoardScope | None = None
 
     @property
     def active(self) -> bool:
         return bool(
-            self.mine_of
+            self.scope
+            or self.mine_of
             or self.assignee_id
             or self.unassigned
             or self.priority
@@ -61,6 +83,8 @@ class BoardFilters:
         )
 
     def apply(self, qs: Any, *, now: datetime | None = None) -> Any:
+        if self.scope is not None:
+            qs = qs.filter(self.scope.tickets)
         if self.mine_of is not None:
             qs = qs.filter(assignee=self.mine_of)
         if self.assignee_id:
@@ -101,7 +125,9 @@ class Card:
     labels: tuple[tuple[str, str], ...] = ()
     sla: CardClock | None = None  # None: no policy, or no clock running
     sla_lane: str = ""  # the breach-risk lane, when the board is split by it
+    interrupt_lane: str = ""  # "plan" or "interrupt", when a scoped board is split by it
     escalation: str = ""  # "sla": the SLA moved it to Escalated; "sla-over": and that column is over its limit
+    blocked_since: datetime | None = None  # an open standup blocker names it
 
 
 CARD_VALUES = (
@@ -109,7 +135,7 @@ CARD_VALUES = (
     "assignee__first_name", "assignee__last_name", "assignee__username", "account__name",
     "sla_policy_id", "sla_policy__business_hours", "sla_paused_since",
     "frt_due_at", "frt_warn_at", "frt_warned_at", "frt_breached_at",
-    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated",
+    "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated", "blocked_since",
 )  # fmt: skip
 
 
@@ -129,6 +155,7 @@ def card_of_ticket(ticket: Ticket, *, clocks: ClockReader) -> Card:
     account = ticket.account.name if ticket.account else None
     card = Card(ticket.pk, ticket.number, ticket.title, ticket.priority, ticket.status, ticket.story_points,
                 ticket.created_at, ticket.assignee_id, name, initials, account)  # fmt: skip
+    card.blocked_since = ticket.blocked_since
     if ticket.sla_policy is not None:
         card.sla = clocks.card(
             ticket.sla_policy.business_hours,
@@ -151,14 +178,15 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
     Clocks are read only for cards with a policy (business time needs the
     team calendar, which ``clocks`` builds once, when a card first needs it).
     """
-    by_lane = "sla_lane" in qs.query.annotations
-    values = (*CARD_VALUES, "sla_lane") if by_lane else CARD_VALUES
+    lane_name = next((n for n in ("sla_lane", "interrupt_lane") if n in qs.query.annotations), None)
+    by_lane = lane_name is not None
+    values = (*CARD_VALUES, lane_name) if lane_name else CARD_VALUES
     cards = []
     for row in qs.annotate(sla_escalated=sla_escalated()).values_list(*values):
         (
             pk, number, title, prio, status, points, created, aid, first, last, username, account,
             policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
-            by_sla,
+            by_sla, blocked,
         ) = row[:-1] if by_lane else row  # fmt: skip
         name = User.display_name_of(first, last, username) if aid else ""
         initials = User.initials_of(first, last, username) if aid else ""
@@ -173,8 +201,9 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
             )
         if by_sla:
             card.escalation = "sla"
-        if by_lane:
-            card.sla_lane = row[-1]
+        card.blocked_since = blocked
+        if lane_name is not None:
+            setattr(card, lane_name, row[-1])
         cards.append(card)
     if cards:
         by_pk = {c.pk: c for c in cards}
@@ -317,6 +346,8 @@ def _in_lane(qs: Any, lane_field: str, lane: str) -> Any:
     """Tickets of one swimlane: lane is an id, a priority, "none" (unassigned), or a breach-risk state."""
     if lane_field == "sla_lane":
         return qs.filter(sla_lane=lane) if lane in SLA_LANES else qs.none()
+    if lane_field == "interrupt_lane":
+        return qs.filter(interrupt_lane=lane) if lane in INTERRUPT_LANES else qs.none()
     if lane == "none":
         return qs.filter(**{f"{lane_field}__isnull": True})
     return qs.filter(**{lane_field: int(lane)}) if lane.isdigit() else qs.none()
@@ -337,17 +368,21 @@ def lane_key_of(ticket: Ticket, lane_by: str, now: datetime) -> str | None:
         return str(ticket.priority)
     if lane_by == "sla":
         return lane_of(ticket, now)
-    return None
+    return None  # interrupt lanes: a move never changes whether a ticket arrived during the sprint
 
 
 def _lane_value(key: str, lane_by: str) -> Any:
     """The stored value of a lane key (what the shown counts are grouped by)."""
-    if lane_by == "sla":
+    if lane_by in ("sla", "interrupt"):
         return key
     return None if key == "none" else int(key)
 
 
-def _with_lane(qs: Any, lane_by: str, now: datetime) -> Any:
+def _with_lane(qs: Any, lane_by: str, now: datetime, scope: BoardScope | None = None) -> Any:
+    if lane_by == "interrupt" and scope is not None:
+        return qs.annotate(
+            interrupt_lane=Case(When(scope.interrupts, then=Value("interrupt")), default=Value("plan"))
+        )
     return qs.annotate(sla_lane=sla_lane(now)) if lane_by == "sla" else qs
 
 
@@ -371,7 +406,8 @@ def board_data(
     columns = [c for c in board.columns.all() if statuses is None or c.status in statuses]
     scope = on_board(board, [c.status for c in columns], now)
     totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
-    filtered = _with_lane(filters.apply(scope, now=now), lane_by, now)
+    lane_by = lane_by if lane_by != "interrupt" or filters.scope else ""
+    filtered = _with_lane(filters.apply(scope, now=now), lane_by, now, filters.scope)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         filtered = _in_lane(filtered, lane_field, lane)
@@ -388,7 +424,7 @@ def board_data(
     else:
         first = [(key[0], key[1] if lane_field else None) for key, n in shown_counts.items() if n]
         ids = first_pages(filtered, first, lane_field=lane_field, per_cell=per_column)
-        page = _with_lane(Ticket.objects.filter(id__in=ids), lane_by, now)
+        page = _with_lane(Ticket.objects.filter(id__in=ids), lane_by, now, filters.scope)
         cards = cards_of(page.in_board_order(), clocks=clocks) if ids else []
 
     heads = [
@@ -428,6 +464,9 @@ def board_data(
         elif lane_by == "sla":
             label = SLA_LANES.get(key, key)
             sort = (list(SLA_LANES).index(key) if key in SLA_LANES else len(SLA_LANES),)
+        elif lane_by == "interrupt":
+            label = INTERRUPT_LANES.get(key, key)
+            sort = (list(INTERRUPT_LANES).index(key) if key in INTERRUPT_LANES else 2,)
         else:
             person = people.get(key)
             label = person.assignee_name if person else ("Unassigned" if key == "none" else "")
@@ -488,7 +527,8 @@ def column_more(
 ) -> tuple[list[Card], bool]:
     """The next page of one column (or one swimlane cell) after ``after``; and whether more follow."""
     now = timezone.now()
-    qs = _with_lane(filters.apply(on_board(board, [column.status], now), now=now), lane_by, now)
+    lane_by = lane_by if lane_by != "interrupt" or filters.scope else ""
+    qs = _with_lane(filters.apply(on_board(board, [column.status], now), now=now), lane_by, now, filters.scope)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         qs = _in_lane(qs, lane_field, lane)

@@ -162,6 +162,12 @@ def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime, *,
     points = (
         f'<span class="tcard-points" title="Story points">{t.story_points}</span>' if t.story_points is not None else ""
     )
+    blocked = (
+        f'<span class="tcard-blocked" title="Blocked since {t.blocked_since:%Y-%m-%d %H:%M} UTC (a standup '
+        f'blocker names it)"><i aria-hidden="true" class="bi bi-slash-circle"></i> Blocked</span>'
+        if t.blocked_since is not None
+        else ""
+    )
     sla = ""
     if t.sla is not None or t.escalation:
         clock = sla_badge(t.sla, now) if t.sla is not None else ""
@@ -170,7 +176,7 @@ def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime, *,
         f'<article class="tcard prio-{t.priority}" id="card-{t.pk}" data-ticket-id="{t.pk}" data-key="{key}" '
         f'tabindex="0"{OOB if oob else ""}><div class="tcard-top"><a class="tcard-key" href="{href}">{key}</a>'
         f'<span class="tcard-prio">{PRIORITY_LABELS.get(t.priority, "")}</span>{move}</div>'
-        f'<a class="tcard-title" href="{href}">{escape(t.title)}</a>{sla}{labels}'
+        f'<a class="tcard-title" href="{href}">{escape(t.title)}</a>{blocked}{sla}{labels}'
         f'<div class="tcard-foot">{who}{account}{points}'
         f'<span class="tcard-age" title="Created {t.created_at:%Y-%m-%d}">{_age(t.created_at, now)}</span>'
         "</div></article>"

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,17 +16,19 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import RuleBroken, StaleEdit
-from core.htmx import fragment_or_page, region_or_redirect, wants_fragment
+from core.htmx import fragment_or_page, region_or_redirect
 from core.stale import refuse_stale
 from planning import services
+from planning.board import sprint_board_url
 from planning.capacity import sprint_capacity, velocity
 from planning.charts import burndown, chart_series
 from planning.choices import ChangeKind
 from planning.figures import sprint_figures
 from planning.forms import CloseForm, PlanMoveForm, SprintForm
-from planning.models import Sprint, SprintChange, SprintItem
+from planning.models import Sprint, SprintChange
 from planning.querysets import backlog_of, items_of
 from planning.snapshots import snapshots_write
+from planning.standups import open_blockers
 from teams.calendar import BusinessCalendar
 from teams.http import TeamRequest
 from teams.models import Team
@@ -139,6 +140,7 @@ def sprint_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse
     context["days"] = days
     context["series"] = chart_series(days)
     context["budget"] = _budget(sprint, context["capacity"], context["items"], days)
+    context["blockers"] = open_blockers(sprint)
     context["changes"] = list(
         SprintChange.objects.filter(sprint=sprint)
         .exclude(kind=ChangeKind.COMMITTED)
@@ -249,6 +251,12 @@ def sprint_close(request: TeamRequest, team: Team, number: int) -> HttpResponse:
 
 
 @team_view()
+def sprint_board(request: TeamRequest, team: Team, number: int) -> HttpResponse:
+    """The sprint board is the team's board with the sprint's scope and interrupt lane."""
+    return redirect(sprint_board_url(_sprint(team, number)))
+
+
+@team_view()
 def sprint_csv(request: TeamRequest, team: Team, number: int) -> HttpResponse:
     """The burndown's numbers, one row per day, as CSV."""
     sprint = _sprint(team, number)
@@ -264,55 +272,4 @@ def sprint_csv(request: TeamRequest, team: Team, number: int) -> HttpResponse:
             [f.committed_remaining, f.remaining_points, f.scope_points, f.completed_points, f.added_points,
              f.removed_points, f.reactive_points, f.reactive_items, int(d.live)] if f else [""] * 9
         ))  # fmt: skip
-    return response
-
-
-# --- Backlog ------------------------------------------------------------------------------------
-
-
-@team_view()
-def backlog(request: TeamRequest, team: Team) -> HttpResponse:
-    """The team's ordered backlog: drag (or move up and down) to order it; leads only."""
-    tickets = backlog_of(team).select_related("assignee", "backlog_rank")
-    page = Paginator(tickets, BACKLOG_PAGE).get_page(request.GET.get("page"))
-    carried = set(
-        SprintItem.objects.filter(ticket__in=[t.pk for t in page], times_carried__gte=2).values_list(
-            "ticket_id", flat=True
-        )
-    )
-    shown = list(page)
-    rows = [
-        (t, shown[n - 1].pk if n else None, shown[n + 1].pk if n + 1 < len(shown) else None)
-        for n, t in enumerate(shown)
-    ]
-    context = {
-        "team": team, "page": page, "rows": rows, "key_prefix": team.slug.upper(), "carried_twice": carried,
-        "may_plan": can(request.membership, Action.MANAGE_WORK),  # type: ignore[attr-defined]
-        "backlog_url": reverse("planning:backlog", args=[team.slug]),
-        "list_url": reverse("tickets:list", args=[team.slug]),
-        "unestimated": backlog_of(team).filter(story_points__isnull=True).count(),
-    }  # fmt: skip
-    return fragment_or_page(request, "planning/backlog.html", "backlog-list", context)
-
-
-@require_POST
-@team_view(Action.MANAGE_WORK)
-def backlog_move(request: TeamRequest, team: Team) -> HttpResponse:
-    """Drag or keyboard step in the backlog; answers with the page of the backlog it was on."""
-    form = PlanMoveForm({"to": "backlog", **request.POST.dict()})
-    status = 200
-    if not form.is_valid():
-        messages.error(request, "That move could not be read; the backlog is shown as it is.")
-        status = 422
-    else:
-        try:
-            services.backlog_move(team=team, ticket_id=form.cleaned_data["ticket"], above_id=form.cleaned_data["above"],
-                                  below_id=form.cleaned_data["below"])  # fmt: skip
-        except RuleBroken as refused:
-            messages.error(request, str(refused))
-            status = 409
-    if not wants_fragment(request):
-        return redirect(reverse("planning:backlog", args=[team.slug]) + f"?page={request.GET.get('page', 1)}")
-    response = backlog(request, team.slug)
-    response.status_code = status
     return response
