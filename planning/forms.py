@@ -7,6 +7,8 @@ from django import forms
 
 from core.forms import RefusalForm
 from planning.choices import RetroColumn
+from projects.models import Project
+from tickets.models import Label
 
 
 class SprintForm(RefusalForm):
@@ -102,3 +104,43 @@ class RetroSettingsForm(RefusalForm):
     anonymous = forms.BooleanField(required=False, label="Anonymous notes")
     votes_each = forms.IntegerField(min_value=1, max_value=10, label="Votes per participant")
     version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+
+SCORES = [("", "—"), *((str(n), str(n)) for n in range(1, 6))]
+
+
+class GroomForm(RefusalForm):
+    """Grooming one backlog ticket in place; ``version`` is the ticket's, so concurrent grooming is refused."""
+
+    story_points = forms.IntegerField(
+        required=False, min_value=0, max_value=100, label="Points",
+        error_messages={"min_value": "Story points go from 0 to 100.", "max_value": "Story points go from 0 to 100."},
+    )  # fmt: skip
+    impact = forms.TypedChoiceField(choices=SCORES, required=False, coerce=int, empty_value=None)
+    effort = forms.TypedChoiceField(choices=SCORES, required=False, coerce=int, empty_value=None)
+    labels = forms.ModelMultipleChoiceField(
+        queryset=Label.objects.none(), required=False,
+        error_messages={"invalid_choice": "A label of another team cannot be used here."},
+    )  # fmt: skip
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="No project",
+        error_messages={"invalid_choice": "That project belongs to another team."},
+    )  # fmt: skip
+    version = forms.IntegerField(min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, team: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["labels"].queryset = Label.objects.filter(team=team).order_by("name")  # type: ignore[attr-defined]
+        self.fields["project"].queryset = Project.objects.filter(team=team).order_by("name")  # type: ignore[attr-defined]
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in ("story_points", "impact", "effort", "labels", "project")}
+
+
+class MatrixMoveForm(forms.Form):
+    """A card dropped on another cell of the impact-effort matrix."""
+
+    ticket = forms.IntegerField(min_value=1, max_value=2**62)
+    impact = forms.IntegerField(min_value=1, max_value=5, error_messages={"max_value": "Impact goes from 1 to 5."})
+    effort = forms.IntegerField(min_value=1, max_value=5, error_messages={"max_value": "Effort goes from 1 to 5."})
+    version = forms.IntegerField(min_value=0)

@@ -190,7 +190,9 @@ def known_since(*, team_id: int, member_ids: list[int], since: datetime, until: 
         if status == Status.RESOLVED:
             known[actor_id].resolved.append(tickets[ticket_id])
         else:
-            known[actor_id].moved.append((tickets[ticket_id], status))
+            known[actor_id].moved.append(
+                (tickets[ticket_id], Status(status).label if status in Status.values else status)
+            )
     risky = (
         Ticket.objects.filter(team_id=team_id, assignee_id__in=member_ids)
         .exclude(status=Status.RESOLVED)

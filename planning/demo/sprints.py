@@ -14,9 +14,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from planning.choices import ChangeKind, ChangeReason, SprintState
-from planning.models import Sprint, SprintChange, SprintItem
+from planning.choices import ChangeKind, ChangeReason, RetroColumn, SprintState
+from planning.models import (
+    Blocker,
+    RetroNote,
+    RetroVote,
+    Sprint,
+    SprintChange,
+    SprintItem,
+    Standup,
+    StandupEntry,
+)
+from planning.retros import action_add, retro_open
+from planning.review import sprint_review
 from planning.snapshots import snapshots_write
+from planning.standups import standup_days
 from teams.calendar import BusinessCalendar
 from teams.models import Membership, Role, Team, User
 from tickets.choices import BACKLOG_KINDS, Status
@@ -82,7 +94,97 @@ def seed_sprints(*, teams: Mapping[str, Team], today: date, seed: int = 42) -> S
         )  # fmt: skip
         result.sprints += 1
         result.snapshots += snapshots_write(created, rebuild=True)
+        _standups(created, team, calendar, rng, today)
+        for sprint in created:
+            if sprint.closed_at is not None:
+                sprint.review = sprint_review(sprint)
+                sprint.save(update_fields=["review"])
+        _retrospectives([s for s in created if s.closed_at is not None], team, rng, by)
     return result
+
+
+YESTERDAY = [
+    "Worked the refund queue; two escalations answered",
+    "Paired on the invoice bug, wrote the repro steps",
+    "Cleared the waiting-on-customer column, chased three replies",
+    "Drafted the help article, sent it for review",
+    "On chat most of the day; tagged the repeat contacts",
+]
+TODAY = [
+    "Finish the macro and test it on five tickets",
+    "Pick up the next sprint item after the queue",
+    "Review the article comments, publish if green",
+    "Take the escalation rota in the afternoon",
+    "Close out the carried-over item",
+]
+BLOCKERS = [
+    "Waiting on engineering for the export fix",
+    "Need admin rights on the billing tool",
+    "Customer's logs are missing; asked twice",
+]
+NOTES = {
+    RetroColumn.WENT_WELL: ["Pairing on escalations halved the back-and-forth", "The new macro saved real time"],
+    RetroColumn.WENT_BADLY: ["Too many tickets arrived without a category", "Standups ran over 15 minutes"],
+    RetroColumn.IDEA: ["Rotate a 'shield' person each day for interrupts", "Timebox grooming to 30 minutes"],
+}
+ACTIONS = [
+    "Rotate an interrupt shield each day",
+    "Add a required category to the web form",
+    "Keep standups to 15 minutes with a timer",
+    "Write the macro for invoice copies",
+]
+
+
+def _standups(sprints: list[Sprint], team: Team, calendar: BusinessCalendar, rng: random.Random, today: date) -> None:
+    """Entries for every past working day of each sprint, a few cleared blockers, and open ones now."""
+    members = list(Membership.objects.filter(team=team).exclude(role=Role.VIEWER).select_related("user"))
+    entries, blockers = [], []
+    for sprint in sprints:
+        for day in standup_days(sprint, calendar):
+            if day > today:
+                break
+            standup = Standup.objects.create(sprint=sprint, day=day)
+            for m in members:
+                if rng.random() < 0.15:
+                    continue  # not everybody writes every day
+                entries.append(StandupEntry(
+                    standup=standup, member=m.user, updated_by=m.user, yesterday=rng.choice(YESTERDAY),
+                    today=rng.choice(TODAY), blockers=rng.choice(BLOCKERS) if rng.random() < 0.1 else "",
+                ))  # fmt: skip
+        items = list(sprint.items.select_related("ticket").exclude(ticket__status=Status.RESOLVED)[:2])
+        raised = _at(sprint.start_date + timedelta(days=2), 10, calendar)
+        for n, item in enumerate(items):
+            cleared = sprint.closed_at is not None or n == 1
+            blockers.append(Blocker(
+                sprint=sprint, ticket=item.ticket, text=BLOCKERS[n % len(BLOCKERS)], raised_by=members[0].user,
+                raised_at=raised, cleared_at=raised + timedelta(days=1) if cleared else None,
+                cleared_by=members[0].user if cleared else None,
+            ))  # fmt: skip
+    StandupEntry.objects.bulk_create(entries)
+    Blocker.objects.bulk_create(blockers)
+    for b in blockers:
+        if b.cleared_at is None and b.ticket is not None:
+            Ticket.objects.filter(pk=b.ticket.pk).update(blocked_since=b.raised_at)
+
+
+def _retrospectives(closed: list[Sprint], team: Team, rng: random.Random, by: User | None) -> None:
+    """A retrospective per closed sprint: facts, notes, votes and actions (backlog tasks), some done."""
+    voters = [m.user for m in Membership.objects.filter(team=team).exclude(role=Role.VIEWER).select_related("user")]
+    for n, sprint in enumerate(closed):
+        retro = retro_open(sprint=sprint)
+        notes = [
+            RetroNote(retro=retro, column=column, text=rng.choice(texts), author=rng.choice(voters))
+            for column, texts in NOTES.items()
+        ]
+        RetroNote.objects.bulk_create(notes)
+        for voter in voters:
+            for note in rng.sample(notes, k=min(2, len(notes))):
+                RetroVote.objects.get_or_create(note=note, voter=voter)
+        if by is None or n >= len(ACTIONS):
+            continue
+        action = action_add(retro=retro, by=by, text=ACTIONS[n])
+        if n % 2 == 0 and action.ticket is not None and n < len(closed) - 2:
+            Ticket.objects.filter(pk=action.ticket.pk).update(status=Status.RESOLVED, resolved_at=sprint.closed_at)
 
 
 def _fill(
@@ -98,9 +200,11 @@ def _fill(
         work.filter(created_at__lt=start, status=Status.RESOLVED, resolved_at__gte=start, resolved_at__lt=close)[:8]
     )
     added = list(work.filter(created_at__gte=start, created_at__lt=start + timedelta(days=8))[:2])
-    open_ = list(
-        work.filter(created_at__lt=start).exclude(status=Status.RESOLVED).exclude(pk__in=[t.pk for t in carried])[:3]
+    # Open work planned in: a few items, never more than a quarter of what is left, so the backlog stays full.
+    still_open = (
+        work.filter(created_at__lt=start).exclude(status=Status.RESOLVED).exclude(pk__in=[t.pk for t in carried])
     )
+    open_ = list(still_open[: min(3, max(2 - len(done) - len(carried), still_open.count() // 4))])
     planned = carried + done + open_
     items, changes = [], []
     rank = 0

@@ -74,6 +74,7 @@ def _page_context(request: TeamRequest, team: Team, sprint: Sprint, day: date, *
     index = days.index(day)
     return {
         "team": team, "sprint": sprint, "day": day, "days": days, "day_number": index + 1, "rows": rows, "since": since,
+        "since_day": since.astimezone(calendar.zone).date(),
         "previous": days[index - 1] if index else None, "next": days[index + 1] if index + 1 < len(days) else None,
         "blockers": standups.open_blockers(sprint), "key_prefix": team.slug.upper(), "now": timezone.now(),
         "may_raise": can(request.membership, Action.WORK_TICKETS) and not sprint.is_closed,  # type: ignore[attr-defined]

@@ -51,6 +51,28 @@
     });
   }
 
+  // Impact-effort matrix: drop a card on a cell to give it that cell's impact and effort.
+  function initMatrix(root) {
+    var grid = root.id === "matrix-grid" ? root : root.querySelector && root.querySelector("#matrix-grid");
+    if (!grid || !grid.dataset.moveUrl || typeof Sortable === "undefined") return;
+    grid.querySelectorAll(".matrix-cell, .matrix-unscored").forEach(function (cell) {
+      if (cell.sortableReady) return;
+      cell.sortableReady = true;
+      Sortable.create(cell, {
+        group: "matrix", draggable: ".matrix-card", animation: 120, forceFallback: true, fallbackTolerance: 4,
+        put: cell.classList.contains("matrix-cell"), sort: false,
+        onEnd: function (evt) {
+          if (evt.from === evt.to || !evt.to.dataset.impact) return;
+          htmx.ajax("POST", grid.dataset.moveUrl, {
+            target: "#matrix-grid", swap: "outerHTML",
+            values: { ticket: evt.item.dataset.ticketId, version: evt.item.dataset.version,
+                      impact: evt.to.dataset.impact, effort: evt.to.dataset.effort }
+          });
+        }
+      });
+    });
+  }
+
   var charts = {};
   function drawCharts(root) {
     if (typeof Chart === "undefined") return;
@@ -101,7 +123,7 @@
     htmx.trigger(form, "submit");
   });
 
-  function init(root) { fill(root); initPlan(root); initBacklog(root); }
+  function init(root) { fill(root); initPlan(root); initBacklog(root); initMatrix(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); drawCharts(document); });
   document.addEventListener("htmx:load", function (event) { init(event.detail.elt); });
 })();
