@@ -34,7 +34,7 @@ def quadrant_of(impact: int | None, effort: int | None) -> str:
 
 
 def _check(team: Team, changes: dict[str, Any]) -> None:
-    problems: dict[str, str] = {}
+    problems: dict[str | None, str] = {}
     points = changes.get("story_points")
     if points is not None and not 0 <= points <= 100:
         problems["story_points"] = "Story points go from 0 to 100."

@@ -145,9 +145,7 @@ def action_add(*, retro: Retrospective, by: User, text: str, as_ticket: bool = T
     if len(text) > 300:
         raise Invalid({"text": "Keep an action under 300 characters."})
     action = RetroAction.objects.create(retro=retro, text=text, created_by=by)
-    if as_ticket:
-        action_to_ticket(action=action, by=by)
-    return action
+    return action_to_ticket(action=action, by=by) if as_ticket else action
 
 
 @transaction.atomic

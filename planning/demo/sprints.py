@@ -33,6 +33,7 @@ from teams.calendar import BusinessCalendar
 from teams.models import Membership, Role, Team, User
 from tickets.choices import BACKLOG_KINDS, Status
 from tickets.models import Ticket
+from tickets.services import ticket_update
 
 GOALS = [
     "Cut the refund backlog and document the new refund macro",
@@ -184,7 +185,8 @@ def _retrospectives(closed: list[Sprint], team: Team, rng: random.Random, by: Us
             continue
         action = action_add(retro=retro, by=by, text=ACTIONS[n])
         if n % 2 == 0 and action.ticket is not None and n < len(closed) - 2:
-            Ticket.objects.filter(pk=action.ticket.pk).update(status=Status.RESOLVED, resolved_at=sprint.closed_at)
+            done = action.ticket
+            ticket_update(ticket=done, by=by, expected_version=done.version, changes={"status": Status.RESOLVED})
 
 
 def _fill(

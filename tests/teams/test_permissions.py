@@ -32,6 +32,7 @@ ROUTES = [
     ("tickets:board", False, "get", Action.VIEW),
     ("planning:backlog", False, "get", Action.VIEW),
     ("planning:sprints", False, "get", Action.VIEW),
+    ("planning:matrix", False, "get", Action.VIEW),
     ("projects:list", False, "get", Action.VIEW),
     ("risks:list", False, "get", Action.VIEW),
     ("dashboard", False, "get", Action.VIEW),

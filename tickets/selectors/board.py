@@ -380,9 +380,7 @@ def _lane_value(key: str, lane_by: str) -> Any:
 
 def _with_lane(qs: Any, lane_by: str, now: datetime, scope: BoardScope | None = None) -> Any:
     if lane_by == "interrupt" and scope is not None:
-        return qs.annotate(
-            interrupt_lane=Case(When(scope.interrupts, then=Value("interrupt")), default=Value("plan"))
-        )
+        return qs.annotate(interrupt_lane=Case(When(scope.interrupts, then=Value("interrupt")), default=Value("plan")))
     return qs.annotate(sla_lane=sla_lane(now)) if lane_by == "sla" else qs
 
 
