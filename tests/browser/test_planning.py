@@ -34,7 +34,7 @@ def planning_team(team, make_member):
 
 
 def test_plan_start_block_and_close_a_sprint(live_server, page: Page, team, planning_team, screenshot, browser):
-    sprint, lead, agent = planning_team
+    sprint, _lead, _agent = planning_team
     sign_in(page, live_server, "leo")
     page.goto(f"{live_server.url}/t/{team.slug}/sprints/{sprint.number}/")
     for title in ("Refund macro", "Invoice FAQ", "Audit log help"):
