@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import RuleBroken, StaleEdit
+from core.errors import Invalid, RuleBroken, StaleEdit
 from core.htmx import fragment_or_page, region_or_redirect
 from core.stale import refuse_stale
 from planning import standups
@@ -136,21 +136,17 @@ def blocker_raise(request: TeamRequest, team: Team, number: int, day: str) -> Ht
     status = 422
     if form.is_valid():
         data = form.cleaned_data
-        ticket = None
-        if data["ticket"]:
-            ticket = Ticket.objects.filter(team=team, number=data["ticket"]).first()
+        ticket = Ticket.objects.filter(team=team, number=data["ticket"]).first() if data["ticket"] else None
+        entry = None
+        if data["member"]:
+            entry = StandupEntry.objects.filter(standup__sprint=sprint, standup__day=chosen,
+                                                member_id=data["member"]).first()  # fmt: skip
         try:
             if data["ticket"] and ticket is None:
-                form.add_error("ticket", f"{team.slug.upper()}-{data['ticket']} is not a ticket of {team.name}.")
-                raise RuleBroken("")
-            entry = None
-            if data["member"]:
-                entry = StandupEntry.objects.filter(standup__sprint=sprint, standup__day=chosen,
-                                                    member_id=data["member"]).first()  # fmt: skip
+                raise Invalid({"ticket": f"{team.slug.upper()}-{data['ticket']} is not a ticket of {team.name}."})
             standups.blocker_raise(sprint=sprint, by=request.user, text=data["text"], ticket=ticket, entry=entry)
         except RuleBroken as refused:
-            if str(refused):
-                form.add_refusal(refused)
+            form.add_refusal(refused)
         else:
             status = 200
             what = f" on {team.slug.upper()}-{ticket.number}: it is marked blocked on the boards" if ticket else ""
