@@ -36,6 +36,7 @@ GROUPS = (
     Group("mentioned", "Someone @mentions you", "In a reply or an internal note.", EmailWhen.NOW),
     Group("following", "A ticket you follow changes", "Status, priority, assignee and new comments.", EmailWhen.DAILY),
     Group("sla", "SLA alerts", "A target at risk or breached on your ticket (leads: on the team's).", EmailWhen.NOW),
+    Group("sprint", "Sprint alerts", "Reactive work passes a sprint's interrupt budget, for leads.", EmailWhen.NOW),
     Group("team", "Changes to your team", "Its business calendar, for leads.", EmailWhen.NOW),
 )
 GROUP_BY_KEY = {g.key: g for g in GROUPS}
@@ -47,6 +48,8 @@ def group_of(kind: str) -> str:
         return kind
     if kind.startswith("sla_"):
         return "sla"
+    if kind.startswith("sprint_"):
+        return "sprint"
     return "team"
 
 

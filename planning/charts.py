@@ -7,7 +7,7 @@ numbers as a table behind a toggle; the CSV views write them too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
@@ -37,8 +37,20 @@ def _ideal(total: int, working: list[bool]) -> list[Decimal]:
     return out
 
 
+def _snapshot_figures(sprint: Sprint, snap: SprintSnapshot) -> Figures:
+    return Figures(
+        committed_points=sprint.committed_points or 0, committed_remaining=snap.committed_remaining,
+        scope_points=snap.scope_points, completed_points=snap.completed_points,
+        added_points=snap.added_points, removed_points=snap.removed_points,
+        reactive_points=snap.reactive_points, reactive_items=snap.reactive_items,
+        unestimated_items=snap.unestimated_items,
+    )  # fmt: skip
+
+
 def burndown(sprint: Sprint, calendar: BusinessCalendar) -> list[Day]:
-    """Every day of a started sprint: snapshots for closed days, figures now for today (two or three queries)."""
+    """Every day of a started sprint: its snapshot once beat wrote it, else figures at its close computed
+    now (beat late or not running), and figures now for today before its close. Two queries, plus the
+    figures' four when any day lacks its snapshot."""
     if sprint.started_at is None:
         return []
     snaps = {s.day: s for s in SprintSnapshot.objects.filter(sprint=sprint)}
@@ -46,24 +58,25 @@ def burndown(sprint: Sprint, calendar: BusinessCalendar) -> list[Day]:
     working = [is_working_day(calendar, d) for d in days]
     ideal = _ideal(sprint.committed_points or 0, working)
     now = timezone.now()
-    live = None
+    until = sprint.closed_at or now
     today = now.astimezone(calendar.zone).date()
-    if sprint.closed_at is None and sprint.start_date <= today <= sprint.end_date and today not in snaps:
-        live = sprint_figures([(sprint, now)]).get((sprint.pk, now))
+    # The instant each day without a snapshot is read at: its close if passed, now for today's.
+    wanted: dict[date, datetime] = {}
+    for d in days:
+        if d in snaps:
+            continue
+        close = day_close(calendar, d)
+        if sprint.started_at < close <= until:
+            wanted[d] = close
+        elif d == today and sprint.closed_at is None and close > now:
+            wanted[d] = now
+    figures = sprint_figures((sprint, at) for at in wanted.values()) if wanted else {}
     out = []
     for d, w, i in zip(days, working, ideal, strict=True):
-        snap = snaps.get(d)
-        if snap is not None:
-            fig = Figures(
-                committed_points=sprint.committed_points or 0, committed_remaining=snap.committed_remaining,
-                scope_points=snap.scope_points, completed_points=snap.completed_points,
-                added_points=snap.added_points, removed_points=snap.removed_points,
-                reactive_points=snap.reactive_points, reactive_items=snap.reactive_items,
-                unestimated_items=snap.unestimated_items,
-            )  # fmt: skip
-            out.append(Day(d, w, i, fig))
-        elif d == today and live is not None and day_close(calendar, d) > now:
-            out.append(Day(d, w, i, live, live=True))
+        if d in snaps:
+            out.append(Day(d, w, i, _snapshot_figures(sprint, snaps[d])))
+        elif d in wanted:
+            out.append(Day(d, w, i, figures.get((sprint.pk, wanted[d])), live=wanted[d] is now))
         else:
             out.append(Day(d, w, i, None))
     return out

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q
+from django.db import connection
 from django.db.models.functions import Coalesce
 
 from planning.choices import ChangeKind
@@ -136,7 +136,8 @@ def sprint_figures(wanted: Iterable[tuple[Sprint, datetime]]) -> dict[tuple[int,
             statuses[ticket_id].append((at, after))
         else:
             estimates[ticket_id].append((at, int(before) if before else None, int(after) if after else None))
-    reactive = _reactive_work(sprints.values(), latest)
+    reactive = _reactive_totals(wanted)
+    item_tickets = _item_tickets(ticket_ids)
 
     result: dict[tuple[int, datetime], Figures] = {}
     for sprint, at in wanted:
@@ -173,29 +174,56 @@ def sprint_figures(wanted: Iterable[tuple[Sprint, datetime]]) -> dict[tuple[int,
                     fig.done_items += 1
                     fig.completed_points += points or 0
         fig.committed_remaining += fig.committed_points
-        for ticket_id, created, resolved, points in reactive[sprint.pk]:
-            if (
-                start < created
-                and resolved <= at
-                and not (ticket_id in items[sprint.pk] and items[sprint.pk][ticket_id].in_sprint(at))
-            ):
-                fig.reactive_items += 1
-                fig.reactive_points += points
+        # Reactive work: every ticket of the team created after the start and resolved by T (one
+        # grouped query for all of them), less the ones that are sprint items at T.
+        fig.reactive_items, fig.reactive_points = reactive.get((sprint.pk, at), (0, 0))
+        for ticket_id, item in items[sprint.pk].items():
+            found = item_tickets.get(ticket_id)
+            if found and start < found[0] and found[1] is not None and found[1] <= at and item.in_sprint(at):
+                fig.reactive_items -= 1
+                fig.reactive_points -= found[2]
         result[(sprint.pk, at)] = fig
     return result
 
 
-def _reactive_work(sprints: Iterable[Sprint], latest: datetime) -> dict[int, list[tuple[int, datetime, datetime, int]]]:
-    """Per sprint: (ticket, created, resolved, points or 1) of the team's tickets created after its start."""
-    found: dict[int, list[tuple[int, datetime, datetime, int]]] = defaultdict(list)
-    for sprint in sprints:
-        rows: Any = (
-            Ticket.objects.filter(
-                Q(team_id=sprint.team_id, created_at__gt=sprint.started_at, created_at__lte=latest)
-                & Q(resolved_at__isnull=False, resolved_at__lte=latest)
-            )
-            .order_by()
-            .values_list("pk", "created_at", "resolved_at", Coalesce("story_points", 1))
-        )
-        found[sprint.pk] = list(rows)
+def _reactive_totals(wanted: list[tuple[Sprint, datetime]]) -> dict[tuple[int, datetime], tuple[int, int]]:
+    """(count, points or 1 each) of the team's tickets created after the sprint's start and resolved by T.
+
+    One grouped query for every (sprint, instant): the wanted pairs are a VALUES
+    list joined to the tickets resolved in the sprint's window, read from the
+    (team, resolved_at) index of resolved tickets; nothing is looped per ticket.
+    """
+    pairs = list(dict.fromkeys((s.pk, s.team_id, s.started_at, at) for s, at in wanted))
+    stamp = "%s::timestamptz" if connection.vendor == "postgresql" else "%s"
+    adapt = connection.ops.adapt_datetimefield_value
+    found: dict[tuple[int, datetime], tuple[int, int]] = {}
+    table = Ticket._meta.db_table
+    for first in range(0, len(pairs), 500):
+        batch = pairs[first : first + 500]
+        rows = ", ".join([f"(%s, %s, {stamp}, {stamp})"] * len(batch))
+        params: list[Any] = []
+        for n, (_, team_id, started, at) in enumerate(batch, start=first):
+            params += [n, team_id, adapt(started), adapt(at)]
+        sql = f"""
+            WITH wanted (n, team_id, started, upto) AS (VALUES {rows})
+            SELECT wanted.n, COUNT(*), SUM(COALESCE(t.story_points, 1))
+            FROM wanted JOIN {table} t
+              ON t.team_id = wanted.team_id AND t.status = %s
+             AND t.resolved_at > wanted.started AND t.resolved_at <= wanted.upto
+             AND t.created_at > wanted.started
+            GROUP BY wanted.n
+        """  # noqa: S608 - the table name is the model's; values are parameters
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, Status.RESOLVED])
+            for n, count, points in cursor.fetchall():
+                sprint_id, _, _, at = pairs[n]
+                found[(sprint_id, at)] = (count, int(points or 0))
     return found
+
+
+def _item_tickets(ticket_ids: set[int]) -> dict[int, tuple[datetime, datetime | None, int]]:
+    """created_at, resolved_at (None when open) and points or 1 of the sprints' items."""
+    rows = Ticket.objects.filter(pk__in=ticket_ids).values_list(
+        "pk", "created_at", "resolved_at", Coalesce("story_points", 1)
+    )
+    return {pk: (created, resolved, points) for pk, created, resolved, points in rows}

@@ -24,6 +24,13 @@ app.conf.beat_schedule = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # Sprints: leads are told when reactive work passes an active sprint's interrupt budget
+    # (once per crossing; a changed budget is a new one), within 15 minutes of the ticket that did it.
+    "sprint-interrupt-budgets": {
+        "task": "planning.tasks.check_interrupt_budgets",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

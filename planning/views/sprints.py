@@ -20,6 +20,7 @@ from core.htmx import fragment_or_page, region_or_redirect
 from core.stale import refuse_stale
 from planning import services
 from planning.board import sprint_board_url
+from planning.budget import Budget, interrupt_budget
 from planning.capacity import sprint_capacity, velocity
 from planning.charts import burndown, chart_series
 from planning.choices import ChangeKind
@@ -111,24 +112,10 @@ def _plan_context(request: TeamRequest, team: Team, sprint: Sprint, **extra: Any
     }  # fmt: skip
 
 
-def _budget(sprint: Sprint, capacity: Any, items: list[Any], days: list[Any]) -> dict[str, Any] | None:
-    """Interrupt budget reserved vs used, and the committed items the plan can no longer carry."""
+def _budget(capacity: Any, items: list[Any], days: list[Any]) -> Budget | None:
+    """Interrupt budget reserved vs used by the latest figures, and what the plan can no longer carry."""
     latest = next((d.figures for d in reversed(days) if d.figures), None)
-    if latest is None:
-        return None
-    used = latest.reactive_points
-    reserved = capacity.interrupt_points
-    overflow = used - reserved
-    give_way: list[Any] = []
-    if overflow > 0:
-        carried = 0
-        for item in reversed([i for i in items if i.ticket.status != "resolved"]):
-            if carried >= overflow:
-                break
-            give_way.append(item)
-            carried += item.ticket.story_points or 0
-    return {"used": used, "items": latest.reactive_items, "reserved": reserved, "overflow": overflow,
-            "give_way": give_way}  # fmt: skip
+    return interrupt_budget(capacity, items, latest) if latest is not None else None
 
 
 @team_view()
@@ -139,7 +126,7 @@ def sprint_detail(request: TeamRequest, team: Team, number: int) -> HttpResponse
     days = burndown(sprint, context["calendar"])
     context["days"] = days
     context["series"] = chart_series(days)
-    context["budget"] = _budget(sprint, context["capacity"], context["items"], days)
+    context["budget"] = _budget(context["capacity"], context["items"], days)
     context["blockers"] = open_blockers(sprint)
     context["changes"] = list(
         SprintChange.objects.filter(sprint=sprint)

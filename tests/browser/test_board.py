@@ -34,7 +34,8 @@ def sign_in(page: Page, live_server, username: str = "ana") -> None:
 
 
 def drag(page: Page, card_selector: str, target_selector: str) -> None:
-    """Drag with the pointer, in small steps, as a person does."""
+    """Drag with the pointer, in small steps, as a person does (scrolled to the card first)."""
+    page.locator(card_selector).scroll_into_view_if_needed()
     card = page.locator(card_selector).bounding_box()
     target = page.locator(target_selector).bounding_box()
     assert card and target

@@ -20,8 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def planning_team(team, make_member):
-    for weekday in range(5):
-        WorkingHoursFactory(team=team, weekday=weekday, start_minute=540, end_minute=1020)
+    # Round the clock every day, so today's burndown row is live whenever the test runs.
+    for weekday in range(7):
+        WorkingHoursFactory(team=team, weekday=weekday, start_minute=0, end_minute=1440)
     lead = make_member(team, Role.LEAD, username="leo", first_name="Leo", last_name="Lind")
     agent = make_member(team, Role.AGENT, username="ana", first_name="Ana", last_name="Costa")
     Membership.objects.filter(team=team).update(capacity=1, joined_at=timezone.now() - timedelta(days=90))
@@ -47,6 +48,17 @@ def test_plan_start_block_and_close_a_sprint(live_server, page: Page, team, plan
     screenshot("planned-over-capacity")
     page.get_by_role("button", name="Start sprint").click()
     expect(page.locator("#messages")).to_contain_text("15 points in 3 items committed")
+
+    # Mid-sprint, the lead pulls one more item in: the burndown shows it as today's scope step,
+    # and the committed line keeps its 15 locked points.
+    with page.expect_response(re.compile(r"/plan/$")):
+        drag(page, '[data-list="backlog"] .plan-item:has-text("Tag cleanup")', '[data-list="sprint"]')
+    expect(page.locator('[data-list="sprint"]')).to_contain_text("Added mid-sprint")
+    page.reload()
+    page.get_by_text("Show the numbers").click()
+    today = page.locator("#burndown-table tbody tr", has_text="(now)")
+    expect(today.locator("td")).to_have_text([re.compile(".*"), re.compile(".*"), "15", "20", "20", "0", "5", "0", "0"])
+    screenshot("burndown-scope-step")
 
     # An agent raises a blocker on one of the items and sees it marked on the board.
     agent_page = browser.new_page()

@@ -141,3 +141,54 @@ def test_a_reopened_ticket_is_no_longer_done(sprint_history):
     row = _snap(sprint, 13)
     assert (row["completed_points"], row["committed_remaining"], row["remaining_points"]) == (0, 16, 12)
     assert _snap(sprint, 12)["completed_points"] == 5  # the days before keep what was true then
+
+
+def test_a_ticket_is_reactive_work_only_while_it_is_not_a_sprint_item(office_team, task, make_member):
+    """Created after the start and resolved: reactive, unless it sits in the sprint at that instant."""
+    lead = make_member(office_team, role="lead")
+    with at(_day(1), 12):
+        sprint = services.sprint_create(team=office_team, by=lead, start_date=MON)
+        services.sprint_add(sprint=sprint, by=lead, tickets=[task(office_team, 3, "Planned")])
+    with at(MON, 8):
+        services.sprint_start(sprint=sprint, by=lead)
+    with at(_day(3), 10):
+        pulled_in = task(office_team, 2, "Pulled in")
+        services.sprint_add(sprint=sprint, by=lead, tickets=[pulled_in])
+        dropped = task(office_team, 5, "Dropped")
+        services.sprint_add(sprint=sprint, by=lead, tickets=[dropped])
+        services.sprint_remove(sprint=sprint, by=lead, ticket=dropped)
+        walk_in = make_ticket(office_team, title="Walk-in", kind="inquiry")
+    with at(_day(3), 11):
+        _edit(pulled_in, status="resolved")  # a sprint item: completed work, not reactive
+        _edit(dropped, status="resolved")  # left the sprint before it was done: reactive, 5 points
+        _edit(walk_in, status="resolved")  # never in the sprint: reactive, 1 point (unestimated)
+    with at(_day(3), 17, 30):
+        snapshots_due()
+    row = _snap(sprint, 3)
+    assert (row["reactive_items"], row["reactive_points"], row["completed_points"]) == (2, 6, 2)
+
+
+def test_burndown_without_beat_reads_each_closed_day_at_its_close(office_team, task, make_member):
+    """Beat late or down: closed days still show their figures (at their 17:00 close), today shows now."""
+    from planning.charts import burndown
+    from teams.calendar import BusinessCalendar
+
+    lead = make_member(office_team, role="lead")
+    with at(_day(1), 12):
+        sprint = services.sprint_create(team=office_team, by=lead, start_date=MON)
+        a, b = task(office_team, 5, "A"), task(office_team, 3, "B")
+        services.sprint_add(sprint=sprint, by=lead, tickets=[a, b])
+    with at(MON, 8):
+        services.sprint_start(sprint=sprint, by=lead)
+    with at(_day(3), 16):
+        _edit(a, status="resolved")  # before Tuesday's close: burns on Tuesday
+    with at(_day(3), 18):
+        _edit(b, story_points=4)  # after the close: Wednesday's scope step
+    sprint.refresh_from_db()
+    with at(_day(4), 12):
+        days = {d.day.day: d for d in burndown(sprint, BusinessCalendar.for_team(office_team))}
+    assert not SprintSnapshot.objects.filter(sprint=sprint).exists()
+    assert (days[2].figures.committed_remaining, days[2].figures.added_points, days[2].live) == (8, 0, False)
+    assert (days[3].figures.committed_remaining, days[3].figures.added_points) == (3, 0)
+    assert (days[4].figures.added_points, days[4].figures.scope_points, days[4].live) == (1, 9, True)
+    assert days[5].figures is None
