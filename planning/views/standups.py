@@ -53,12 +53,15 @@ def _may_write(request: TeamRequest, member_id: int) -> bool:
     return can(membership, Action.WORK_TICKETS) and member_id == request.user.pk
 
 
-def _page_context(request: TeamRequest, team: Team, sprint: Sprint, day: date, **extra: Any) -> dict[str, Any]:
-    calendar = BusinessCalendar.for_team(team)
+def _page_context(
+    request: TeamRequest, team: Team, sprint: Sprint, day: date, calendar: BusinessCalendar | None = None, **extra: Any
+) -> dict[str, Any]:
+    calendar = calendar or BusinessCalendar.for_team(team)
     days = standups.standup_days(sprint, calendar)
     standup = Standup.objects.filter(sprint=sprint, day=day).first()
     members = standups.standup_members(sprint)
-    entries = {e.member_id: e for e in StandupEntry.objects.filter(standup=standup)} if standup else {}
+    found = StandupEntry.objects.filter(standup=standup).select_related("updated_by") if standup else []
+    entries = {e.member_id: e for e in found}
     since = standups.since_instant(sprint, calendar, day)
     until = max(min(timezone.now(), standups.day_end(calendar, day)), since)
     known = standups.known_since(team_id=team.pk, member_ids=[m.user_id for m in members], since=since, until=until)
@@ -87,9 +90,10 @@ def _page_context(request: TeamRequest, team: Team, sprint: Sprint, day: date, *
 def standup(request: TeamRequest, team: Team, number: int, day: str | None = None) -> HttpResponse:
     """The standup of a sprint day (today's by default): every member's yesterday, today and blockers."""
     sprint = _sprint(team, number)
-    chosen = _day(sprint, BusinessCalendar.for_team(team), day)
+    calendar = BusinessCalendar.for_team(team)
+    chosen = _day(sprint, calendar, day)
     return fragment_or_page(request, "planning/standup.html", "standup-blockers",
-                            _page_context(request, team, sprint, chosen))  # fmt: skip
+                            _page_context(request, team, sprint, chosen, calendar))  # fmt: skip
 
 
 @require_POST

@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from planning.models import Sprint
+from core.bulk import analyze
+from planning.models import Sprint, SprintSnapshot
 from planning.snapshots import snapshots_due, snapshots_write
 from teams.models import Team
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
             sprints = sprints.filter(team=found)
         if backfill:
             written = snapshots_write(sprints, rebuild=True)
+            analyze(SprintSnapshot)  # a rebuild is a bulk load: the planner gets the new rows' statistics
         elif team:
             written = snapshots_write(sprints.filter(state="active"))
         else:
