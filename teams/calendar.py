@@ -421,3 +421,68 @@ class BusinessCalendar:
                 return x + remaining
             remaining -= y - x
         raise AssertionError("the target must lie within the dates searched")  # pragma: no cover
+
+
+class CalendarHistory:
+    """A team's calendars over time: business time between two instants by the calendar in force over
+    each part of the interval (``CalendarPeriod`` rows; the current calendar when there are none).
+
+    Build it with :meth:`for_team` (two queries with the working hours and holidays prefetched, plus
+    one for the periods) or :meth:`for_teams` for many teams at once.
+    """
+
+    def __init__(self, periods: list[tuple[datetime, BusinessCalendar]]) -> None:
+        if not periods:
+            raise ValueError("a calendar history needs at least one calendar")
+        self.periods = sorted(periods, key=lambda p: p[0])
+        self.current = self.periods[-1][1]
+
+    @classmethod
+    def for_team(cls, team: Any) -> CalendarHistory:
+        return cls.for_teams([team])[team.pk]
+
+    @classmethod
+    def for_teams(cls, teams: Iterable[Any]) -> dict[int, CalendarHistory]:
+        from teams.models import CalendarPeriod
+
+        teams = list(teams)
+        rows: dict[int, list[Any]] = {}
+        for period in CalendarPeriod.objects.filter(team__in=teams).order_by("effective_from"):
+            rows.setdefault(period.team_id, []).append(period)
+        out = {}
+        for team in teams:
+            current = BusinessCalendar.for_team(team)
+            found = rows.get(team.pk)
+            if not found:
+                out[team.pk] = cls([(datetime(1970, 1, 1, tzinfo=UTC), current)])
+                continue
+            holidays = current.holidays
+            out[team.pk] = cls(
+                [
+                    (p.effective_from, BusinessCalendar(time_zone=p.time_zone, intervals=p.intervals,
+                                                        holidays=holidays))
+                    for p in found
+                ]
+            )  # fmt: skip
+        return out
+
+    def at(self, instant: datetime) -> BusinessCalendar:
+        """The calendar in force at ``instant``."""
+        chosen = self.periods[0][1]
+        for start, calendar in self.periods:
+            if start <= instant:
+                chosen = calendar
+        return chosen
+
+    def business_seconds(self, start: datetime, end: datetime) -> int:
+        """Working seconds in [start, end), each part by the calendar in force then."""
+        if len(self.periods) == 1:
+            return self.current.business_seconds(start, end)
+        total = 0
+        for n, (since, calendar) in enumerate(self.periods):
+            until = self.periods[n + 1][0] if n + 1 < len(self.periods) else None
+            a = max(start, since) if n else start
+            b = min(end, until) if until is not None else end
+            if b > a:
+                total += calendar.business_seconds(a, b)
+        return total

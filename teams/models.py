@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from datetime import UTC, datetime
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser
@@ -192,3 +193,29 @@ class DayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.membership.user}"
+
+
+# Where a team's calendar history starts: the calendar before its first recorded change applies from here.
+HISTORY_START = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+class CalendarPeriod(models.Model):
+    """The weekly hours and time zone a team worked by from ``effective_from`` until the next period.
+
+    Written when the calendar changes (the state before the first change is kept
+    too, from the beginning of time), so business time measured over the past
+    uses the calendar in force then: a change never rewrites history.
+    Holidays are dated facts and apply in every period.
+    """
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="calendar_periods")
+    effective_from = models.DateTimeField()
+    time_zone = models.CharField(max_length=64)
+    intervals = models.JSONField(default=list, help_text="[[weekday, start minute, end minute], …]")
+
+    class Meta:
+        ordering = ["team", "effective_from"]
+        constraints = [models.UniqueConstraint(fields=["team", "effective_from"], name="calendar_period_unique_start")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id} from {self.effective_from:%Y-%m-%d %H:%M}"

@@ -16,10 +16,22 @@ from celery import current_app
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
 
 from core.errors import Invalid, RuleBroken
 from core.stale import lock_if_current
-from teams.models import MINUTES_PER_DAY, Holiday, Membership, Role, Team, User, Weekday, WorkingHours
+from teams.models import (
+    HISTORY_START,
+    MINUTES_PER_DAY,
+    CalendarPeriod,
+    Holiday,
+    Membership,
+    Role,
+    Team,
+    User,
+    Weekday,
+    WorkingHours,
+)
 from teams.permissions import Action, can
 
 logger = logging.getLogger(__name__)
@@ -225,6 +237,7 @@ def calendar_update(
     now = calendar_state(locked)
     if (now.time_zone, now.intervals) == (time_zone, cleaned):
         return locked
+    _period_record(team_id=team.pk, before=now, time_zone=time_zone, intervals=cleaned)
     Team.objects.filter(pk=team.pk).update(time_zone=time_zone, calendar_version=F("calendar_version") + 1)
     WorkingHours.objects.filter(team_id=team.pk).delete()
     WorkingHours.objects.bulk_create(
@@ -233,6 +246,23 @@ def calendar_update(
     )
     _calendar_changed(team, by, "weekly hours and time zone")
     return Team.objects.get(pk=team.pk)
+
+
+def _period_record(
+    *, team_id: int, before: CalendarState, time_zone: str, intervals: Iterable[tuple[int, int, int]]
+) -> None:
+    """Keep the calendar's history: the state before the first change from the beginning of time,
+    then each new state from now (metrics measure past business time by the calendar in force)."""
+    now = timezone.now()
+    if not CalendarPeriod.objects.filter(team_id=team_id).exists():
+        CalendarPeriod.objects.create(
+            team_id=team_id, effective_from=HISTORY_START, time_zone=before.time_zone,
+            intervals=[list(i) for i in before.intervals],
+        )  # fmt: skip
+    CalendarPeriod.objects.update_or_create(
+        team_id=team_id, effective_from=now,
+        defaults={"time_zone": time_zone, "intervals": [list(i) for i in intervals]},
+    )  # fmt: skip
 
 
 def _holiday_label(day: Date) -> str:
