@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "tickets",
     "voice",
     "planning",
+    "metrics",
     "risks",
     "demo",
 ]

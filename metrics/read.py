@@ -1,0 +1,234 @@
+"""Figures over a period, read from the daily rows (never from raw tickets, except what is open now).
+
+A :class:`Scope` is what a dashboard filter says: teams, first and last local
+day (inclusive), optional priority and channel. Each read is one query:
+
+- :func:`totals`: the sums of the daily counts;
+- :func:`duration_stats`: count, median and 90th percentile of each kind of
+  duration (``percentile_cont`` on PostgreSQL, the same interpolation in
+  Python elsewhere);
+- :func:`backlog_now`: the open tickets' count, ages and statuses;
+- :func:`weekly`: the counts and duration medians of each week.
+
+:func:`period_values` turns them into every metric of ``metrics.definitions``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db import connection
+from django.db.models import Q, Sum
+
+from metrics.clock import percentile
+from metrics.daily import COUNT_FIELDS, Counts
+from metrics.models import DailyFigure, DurationKind, TicketDuration
+from tickets.choices import OPEN_STATUSES, Status
+from tickets.models import Ticket
+
+AGE_BUCKETS = (("under 1 day", 86400), ("1–3 days", 3 * 86400), ("3–7 days", 7 * 86400),
+               ("1–4 weeks", 28 * 86400), ("over 4 weeks", None))  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Scope:
+    team_ids: tuple[int, ...]
+    first: date
+    last: date
+    priority: int | None = None
+    channel: str | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.last - self.first).days + 1
+
+    def previous(self) -> Scope:
+        """The period of the same length just before this one."""
+        return replace(self, first=self.first - timedelta(days=self.days), last=self.first - timedelta(days=1))
+
+    def rows_filter(self) -> Q:
+        q = Q(team_id__in=self.team_ids, day__gte=self.first, day__lte=self.last)
+        if self.priority:
+            q &= Q(priority=self.priority)
+        if self.channel:
+            q &= Q(channel=self.channel)
+        return q
+
+
+def totals(scope: Scope) -> Counts:
+    sums = DailyFigure.objects.filter(scope.rows_filter()).aggregate(**{f: Sum(f) for f in COUNT_FIELDS})
+    return Counts(**{f: sums[f] or 0 for f in COUNT_FIELDS})
+
+
+@dataclass(frozen=True)
+class Stats:
+    count: int = 0
+    median: float | None = None
+    p90: float | None = None
+
+
+def _where(scope: Scope, params: list[Any]) -> str:
+    sql = "team_id IN ({}) AND day >= %s AND day <= %s".format(", ".join(["%s"] * len(scope.team_ids)))
+    params += [*scope.team_ids, scope.first, scope.last]
+    if scope.priority:
+        sql += " AND priority = %s"
+        params.append(scope.priority)
+    if scope.channel:
+        sql += " AND channel = %s"
+        params.append(scope.channel)
+    return sql
+
+
+def duration_stats(scope: Scope) -> dict[str, Stats]:
+    """Count, median and 90th percentile of each kind of duration that ended in the period (one query)."""
+    table = TicketDuration._meta.db_table
+    params: list[Any] = []
+    where = _where(scope, params)
+    out: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT kind, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM {table} WHERE {where} GROUP BY kind",
+                params,
+            )
+            for kind, n, p50, p90 in cursor.fetchall():
+                out[kind] = Stats(n, round(float(p50), 3), round(float(p90), 3))
+        else:
+            cursor.execute(f"SELECT kind, seconds FROM {table} WHERE {where}", params)  # noqa: S608
+            values: dict[str, list[int]] = defaultdict(list)
+            for kind, seconds in cursor.fetchall():
+                values[kind].append(seconds)
+            for kind, found in values.items():
+                out[kind] = Stats(len(found), percentile(found, 0.5), percentile(found, 0.9))
+    return out
+
+
+@dataclass
+class Backlog:
+    size: int = 0
+    age_median: float | None = None
+    age_p90: float | None = None
+    buckets: list[tuple[str, int]] = field(default_factory=list)
+    by_status: list[tuple[str, int]] = field(default_factory=list)
+
+
+def backlog_now(scope: Scope, now: datetime) -> Backlog:
+    """Open tickets now (the filters apply; the period does not): count, ages, age buckets, WIP per status."""
+    tickets = Ticket.objects.filter(team_id__in=scope.team_ids, status__in=OPEN_STATUSES)
+    if scope.priority:
+        tickets = tickets.filter(priority=scope.priority)
+    if scope.channel:
+        tickets = tickets.filter(channel=scope.channel)
+    rows = list(tickets.order_by().values_list("created_at", "status"))
+    ages = [max(0.0, (now - created).total_seconds()) for created, _ in rows]
+    buckets = []
+    low = 0
+    for label, high in AGE_BUCKETS:
+        buckets.append((label, sum(1 for a in ages if a >= low and (high is None or a < high))))
+        low = high or 0
+    statuses = defaultdict(int)
+    for _, status in rows:
+        statuses[status] += 1
+    return Backlog(
+        size=len(rows), age_median=percentile(ages, 0.5), age_p90=percentile(ages, 0.9), buckets=buckets,
+        by_status=[(Status(s).label, statuses.get(s, 0)) for s in OPEN_STATUSES],
+    )  # fmt: skip
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def period_values(scope: Scope, now: datetime, *, backlog: Backlog | None = None) -> dict[str, Any]:
+    """Every metric of the definitions over the scope's period (four queries, three with ``backlog``)."""
+    t = totals(scope)
+    d = duration_stats(scope)
+    backlog = backlog if backlog is not None else backlog_now(scope, now)
+    weeks = scope.days / 7
+    return {
+        "sla_frt": _ratio(t.frt_met, t.frt_met + t.frt_breached),
+        "sla_resolution": _ratio(t.res_met, t.res_met + t.res_breached),
+        "ever_breached": _ratio(t.first_resolved_breached, t.first_resolved),
+        "frt_median": d[DurationKind.FIRST_RESPONSE].median,
+        "frt_p90": d[DurationKind.FIRST_RESPONSE].p90,
+        "resolution_median": d[DurationKind.RESOLUTION].median,
+        "resolution_p90": d[DurationKind.RESOLUTION].p90,
+        "csat": _ratio(t.answers_positive, t.answers),
+        "response_rate": _ratio(t.surveys_sent_answered, t.surveys_sent),
+        "backlog_size": backlog.size,
+        "backlog_age_median": backlog.age_median,
+        "backlog_age_p90": backlog.age_p90,
+        "throughput": round(t.resolved / weeks, 1),
+        "arrivals": round(t.created / weeks, 1),
+        "reopen_rate": _ratio(t.first_resolved_reopened, t.first_resolved),
+        "one_touch": _ratio(t.first_resolved_one_touch, t.first_resolved),
+        "cycle_median": d[DurationKind.CYCLE].median,
+        "lead_median": d[DurationKind.LEAD].median,
+        # What the values were read from, for the tiles' small print.
+        "_counts": t,
+        "_durations": d,
+    }
+
+
+def backlog_before(scope: Scope, size_now: int) -> int:
+    """Open tickets at the end of the day before the scope's first day, from now back through the daily flows."""
+    since = replace(scope, first=scope.first, last=date.max - timedelta(days=1))
+    t = totals(since)
+    return max(0, size_now - t.created - t.reopened + t.resolved)
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: date
+    counts: Counts
+    frt_median: float | None
+    resolution_median: float | None
+
+
+def weekly(scope: Scope) -> list[Week]:
+    """Each week (Monday to Sunday) the period touches: its counts and duration medians (two queries)."""
+    per_day = (
+        DailyFigure.objects.filter(scope.rows_filter())
+        .values("day")
+        .annotate(**{f"s_{f}": Sum(f) for f in COUNT_FIELDS})
+        .order_by("day")
+    )
+    counts: dict[date, Counts] = defaultdict(Counts)
+    for row in per_day:
+        week = counts[row["day"] - timedelta(days=row["day"].weekday())]
+        for f in COUNT_FIELDS:
+            setattr(week, f, getattr(week, f) + (row[f"s_{f}"] or 0))
+    medians: dict[tuple[date, str], float | None] = {}
+    table = TicketDuration._meta.db_table
+    params: list[Any] = []
+    where = _where(scope, params) + " AND kind IN (%s, %s)"
+    params += [DurationKind.FIRST_RESPONSE, DurationKind.RESOLUTION]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"SELECT date_trunc('week', day)::date, kind, percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds) "  # noqa: S608
+                f"FROM {table} WHERE {where} GROUP BY 1, 2",
+                params,
+            )
+            medians = {(monday, kind): round(float(p50), 3) for monday, kind, p50 in cursor.fetchall()}
+        else:
+            cursor.execute(f"SELECT day, kind, seconds FROM {table} WHERE {where}", params)  # noqa: S608
+            values: dict[tuple[date, str], list[int]] = defaultdict(list)
+            for day, kind, seconds in cursor.fetchall():
+                day = date.fromisoformat(day) if isinstance(day, str) else day
+                values[(day - timedelta(days=day.weekday()), kind)].append(seconds)
+            medians = {key: percentile(found, 0.5) for key, found in values.items()}
+    first_monday = scope.first - timedelta(days=scope.first.weekday())
+    out = []
+    monday = first_monday
+    while monday <= scope.last:
+        out.append(
+            Week(monday, counts.get(monday, Counts()), medians.get((monday, DurationKind.FIRST_RESPONSE)),
+                 medians.get((monday, DurationKind.RESOLUTION)))
+        )  # fmt: skip
+        monday += timedelta(days=7)
+    return out
