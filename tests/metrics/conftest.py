@@ -50,15 +50,30 @@ def _reply(ticket: Ticket, agent, when: datetime) -> None:
 
 def _outcome(ticket: Ticket, target: str, outcome: str, when: datetime) -> None:
     SLAOutcome.objects.create(
-        ticket=ticket, target=target, cycle=1, outcome=outcome, decided_at=when, first_due_at=when, due_at=when,
-        target_seconds=3600, elapsed_seconds=3600, policy_name="Standard", priority=ticket.priority,
+        ticket=ticket,
+        target=target,
+        cycle=1,
+        outcome=outcome,
+        decided_at=when,
+        first_due_at=when,
+        due_at=when,
+        target_seconds=3600,
+        elapsed_seconds=3600,
+        policy_name="Standard",
+        priority=ticket.priority,
     )
 
 
 def _survey(ticket: Ticket, sent: datetime, answered: datetime | None = None, score: int | None = None) -> None:
     CsatSurvey.objects.create(
-        team=ticket.team, ticket=ticket, cycle=1, email="customer@example.com", status="sent", sent_at=sent,
-        answered_at=answered, score=score,
+        team=ticket.team,
+        ticket=ticket,
+        cycle=1,
+        email="customer@example.com",
+        status="sent",
+        sent_at=sent,
+        answered_at=answered,
+        score=score,
     )
 
 
