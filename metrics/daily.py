@@ -125,13 +125,15 @@ def compute(team: Team, history: CalendarHistory, run: list[date]) -> tuple[list
         bump(at, priority, channel, **{f"{prefix}_{suffix}": 1})
 
     surveys = CsatSurvey.objects.filter(team=team, scale=CSAT_SCALE)
-    for sent_at, answered_at, priority, channel in surveys.filter(sent_at__gte=start, sent_at__lt=end).values_list(
+    sent: Any = surveys.filter(sent_at__gte=start, sent_at__lt=end).values_list(
         "sent_at", "answered_at", "ticket__priority", "ticket__channel"
-    ):
+    )
+    for sent_at, answered_at, priority, channel in sent:
         bump(sent_at, priority, channel, surveys_sent=1, surveys_sent_answered=int(answered_at is not None))
-    for answered_at, score, priority, channel in surveys.filter(
-        answered_at__gte=start, answered_at__lt=end
-    ).values_list("answered_at", "score", "ticket__priority", "ticket__channel"):
+    answers: Any = surveys.filter(answered_at__gte=start, answered_at__lt=end).values_list(
+        "answered_at", "score", "ticket__priority", "ticket__channel"
+    )
+    for answered_at, score, priority, channel in answers:
         bump(answered_at, priority, channel, answers=1, answers_positive=int((score or 0) >= SATISFIED_SCORE))
 
     durations: list[TicketDuration] = []
@@ -144,7 +146,7 @@ def compute(team: Team, history: CalendarHistory, run: list[date]) -> tuple[list
                                channel=channel, seconds=max(0, s))
             )  # fmt: skip
 
-    answered = tickets.filter(
+    answered: Any = tickets.filter(
         kind__in=CUSTOMER_KINDS, first_response_at__gte=start, first_response_at__lt=end
     ).values_list("pk", "created_at", "first_response_at", "priority", "channel")
     for pk, created, replied, priority, channel in answered:
@@ -239,7 +241,7 @@ def touched_days(team: Team, history: CalendarHistory, since: datetime, now: dat
         .values_list("first", flat=True)
     )
     days.update(local_day(history, at) for at in firsts)
-    sent = CsatSurvey.objects.filter(team=team, answered_at__gte=since, sent_at__isnull=False).values_list(
+    sent: Any = CsatSurvey.objects.filter(team=team, answered_at__gte=since, sent_at__isnull=False).values_list(
         "sent_at", flat=True
     )
     days.update(local_day(history, at) for at in sent)

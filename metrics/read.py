@@ -130,7 +130,7 @@ def backlog_now(scope: Scope, now: datetime) -> Backlog:
     for label, high in AGE_BUCKETS:
         buckets.append((label, sum(1 for a in ages if a >= low and (high is None or a < high))))
         low = high or 0
-    statuses = defaultdict(int)
+    statuses: dict[str, int] = defaultdict(int)
     for _, status in rows:
         statuses[status] += 1
     return Backlog(
@@ -198,6 +198,7 @@ def weekly(scope: Scope) -> list[Week]:
         .order_by("day")
     )
     counts: dict[date, Counts] = defaultdict(Counts)
+    row: Any
     for row in per_day:
         week = counts[row["day"] - timedelta(days=row["day"].weekday())]
         for f in COUNT_FIELDS:

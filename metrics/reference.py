@@ -48,14 +48,14 @@ def direct_values(scope: Scope, now: datetime) -> dict[str, Any]:
     outcomes = list(SLAOutcome.objects.filter(ticket_id__in=chosen))
     breached_ever = {o.ticket_id for o in outcomes if o.outcome == SLAOutcomeKind.BREACHED}
 
-    met = defaultdict(int)
+    met: dict[tuple[str, str], int] = defaultdict(int)
     for o in outcomes:
         if inside(chosen[o.ticket_id], o.decided_at):
             met[(o.target, o.outcome)] += 1
     frt = [
         histories[t.team_id].business_seconds(t.created_at, t.first_response_at)
         for t in chosen.values()
-        if t.kind in CUSTOMER_KINDS and inside(t, t.first_response_at)
+        if t.kind in CUSTOMER_KINDS and t.first_response_at is not None and inside(t, t.first_response_at)
     ]
     resolution, cycle, lead = [], [], []
     created = resolved = first = reopened_n = one_touch = breached_n = 0
