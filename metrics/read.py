@@ -27,7 +27,7 @@ from metrics.clock import percentile
 from metrics.daily import COUNT_FIELDS, Counts
 from metrics.models import DailyFigure, DurationKind, TicketDuration
 from tickets.choices import OPEN_STATUSES, Status
-from tickets.models import Ticket
+from tickets.models import SLAOutcome, Ticket
 
 AGE_BUCKETS = (("under 1 day", 86400), ("1–3 days", 3 * 86400), ("3–7 days", 7 * 86400),
                ("1–4 weeks", 28 * 86400), ("over 4 weeks", None))  # fmt: skip
@@ -233,3 +233,26 @@ def weekly(scope: Scope) -> list[Week]:
         )  # fmt: skip
         monday += timedelta(days=7)
     return out
+
+
+def by_priority(scope: Scope) -> list[tuple[int, Counts]]:
+    """The period's counts per priority (one grouped query): SLA attainment by priority reads these."""
+    rows: Any = (
+        DailyFigure.objects.filter(scope.rows_filter())
+        .values("priority")
+        .annotate(**{f"s_{f}": Sum(f) for f in COUNT_FIELDS})
+        .order_by("-priority")
+    )
+    return [(r["priority"], Counts(**{f: r[f"s_{f}"] or 0 for f in COUNT_FIELDS})) for r in rows]
+
+
+def recent_breaches(scope: Scope, start: datetime, end: datetime, limit: int = 10) -> list[Any]:
+    """The latest breached targets decided in [start, end) in the scope's teams (one query)."""
+    found = SLAOutcome.objects.filter(
+        ticket__team_id__in=scope.team_ids, outcome="breached", decided_at__gte=start, decided_at__lt=end
+    )
+    if scope.priority:
+        found = found.filter(ticket__priority=scope.priority)
+    if scope.channel:
+        found = found.filter(ticket__channel=scope.channel)
+    return list(found.select_related("ticket", "ticket__team").order_by("-decided_at", "-id")[:limit])

@@ -31,6 +31,13 @@ app.conf.beat_schedule = {
         "schedule": 900.0,
         "options": {"expires": 840},
     },
+    # Metrics: each team's daily figures of today and yesterday, and of the days late events changed
+    # (a reopened ticket's first-resolution day, a survey answered days after it went out).
+    "metrics-refresh": {
+        "task": "metrics.tasks.refresh_daily_figures",
+        "schedule": 300.0,
+        "options": {"expires": 280},
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import URLPattern, URLResolver, include, path
 
+from metrics import views as metrics_views
 from supportpm import views
 from supportpm.api import api
 from teams import views as team_views
@@ -15,7 +16,8 @@ team_patterns: list[URLPattern | URLResolver] = [
     path("", include("projects.urls")),
     path("", include("risks.urls")),
     path("", include("teams.urls")),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("", include("metrics.urls")),
+    path("dashboard/", metrics_views.dashboard, name="dashboard"),
 ]
 
 urlpatterns = [

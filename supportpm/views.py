@@ -1,17 +1,9 @@
-"""Pages that belong to no single app: the dashboard and the health check."""
+"""Pages that belong to no single app: the health check."""
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
 from supportpm.health import health_report
-from teams.models import Team
-from teams.views import team_view
-
-
-@team_view()
-def dashboard(request: HttpRequest, team: Team) -> HttpResponse:
-    return render(request, "dashboard.html", {"team": team})
 
 
 @never_cache

@@ -17,6 +17,7 @@ SECTION_OF = {
     "tickets:edit": "tickets:list",
     "tickets:create": "tickets:list",
     "tickets:board-settings": "tickets:board",
+    "metrics:definitions": "dashboard",
 }
 # Leads-only pages with a navigation entry of their own: highlighted as
 # themselves, but the switcher opens the page everyone may see instead.

@@ -36,6 +36,7 @@ ROUTES = [
     ("projects:list", False, "get", Action.VIEW),
     ("risks:list", False, "get", Action.VIEW),
     ("dashboard", False, "get", Action.VIEW),
+    ("metrics:definitions", False, "get", Action.VIEW),
     ("teams:detail", False, "get", Action.VIEW),
     ("teams:member-row", True, "get", Action.VIEW),
     ("teams:member-edit", True, "get", Action.MANAGE_TEAM),
