@@ -7,8 +7,12 @@ from typing import Any
 
 from django import forms
 
+from core.forms import RefusalForm
+from metrics.goals import GOAL_METRICS
+from metrics.models import GoalStatus
 from metrics.read import Scope
-from teams.models import Team
+from projects.models import Project
+from teams.models import Role, Team, User
 from tickets.choices import Channel, Priority
 
 PRESETS = [("7", "Last 7 days"), ("30", "Last 30 days"), ("90", "Last 90 days"), ("quarter", "This quarter"),
@@ -72,3 +76,46 @@ class DashboardFilters(forms.Form):
             team_ids=tuple(sorted(t.pk for t in chosen)), first=data["first"], last=data["last"],
             priority=data.get("priority"), channel=data.get("channel") or None,
         )  # fmt: skip
+
+
+class GoalForm(RefusalForm):
+    """A SMART goal: the metric and target say what, the baseline window measures where from, the dates when."""
+
+    name = forms.CharField(max_length=160, required=False, help_text="Empty: the metric's name.")
+    metric = forms.ChoiceField(error_messages={"invalid_choice": "“%(value)s” is not a metric of the definitions."})
+    target_kind = forms.ChoiceField(choices=[("percent", "% change from the baseline"), ("absolute", "A value")],
+                                    initial="percent", label="Target as")  # fmt: skip
+    target_input = forms.FloatField(label="Target", help_text="−20 for a 20 % reduction; 90 for 90 %.")
+    window_days = forms.IntegerField(min_value=7, max_value=365, initial=30, label="Measured over (days)")
+    baseline_first = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Baseline from")
+    baseline_last = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Baseline to")
+    start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Me")
+    project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="The whole team")
+    priority = forms.TypedChoiceField(choices=[("", "Any priority"), *Priority.choices], coerce=int,
+                                      empty_value=None, required=False)  # fmt: skip
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+
+    def __init__(self, *args: Any, team: Team, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["metric"].choices = [("", "Choose a metric…")] + [(m.key, m.name) for m in GOAL_METRICS]  # type: ignore[attr-defined]
+        self.fields["owner"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            memberships__team=team, memberships__role__in=[Role.LEAD, Role.MANAGER, Role.AGENT]
+        ).order_by("first_name", "username")
+        self.fields["project"].queryset = Project.objects.filter(team=team).order_by("name")  # type: ignore[attr-defined]
+        self.initial.setdefault("start", today)
+        self.initial.setdefault("deadline", today + timedelta(days=90))
+        self.initial.setdefault("baseline_first", today - timedelta(days=30))
+        self.initial.setdefault("baseline_last", today - timedelta(days=1))
+        for field in self.fields.values():
+            select = isinstance(field, forms.ChoiceField)
+            field.widget.attrs.setdefault(
+                "class", "form-select form-select-sm" if select else "form-control form-control-sm"
+            )
+
+
+class GoalStatusForm(RefusalForm):
+    status = forms.ChoiceField(choices=[("", "Use the suggestion"), *GoalStatus.choices], required=False)
+    comment = forms.CharField(max_length=300, required=False)
+    version = forms.IntegerField(widget=forms.HiddenInput)

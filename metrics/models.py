@@ -10,6 +10,7 @@ Both are rebuilt from history by ``metrics_rebuild`` and refreshed by beat.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -82,3 +83,83 @@ class RefreshMark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.team_id} at {self.refreshed_at}"
+
+
+class GoalStatus(models.TextChoices):
+    ON_TRACK = "on_track", "On track"
+    AT_RISK = "at_risk", "At risk"
+    OFF_TRACK = "off_track", "Off track"
+    MET = "met", "Met"
+    MISSED = "missed", "Missed"
+    NO_DATA = "no_data", "No data yet"
+
+
+class Goal(models.Model):
+    """A SMART goal bound to a metric of the definitions: its baseline is computed, never typed in."""
+
+    team = models.ForeignKey("teams.Team", on_delete=models.CASCADE, related_name="goals")
+    project = models.ForeignKey("projects.Project", on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="goals")  # fmt: skip
+    name = models.CharField(max_length=160)
+    metric = models.CharField(max_length=40)
+    direction = models.CharField(max_length=8, choices=[("up", "Raise it"), ("down", "Lower it")])
+    priority = models.PositiveSmallIntegerField(null=True, blank=True)
+    channel = models.CharField(max_length=16, blank=True)
+    window_days = models.PositiveSmallIntegerField(default=30, help_text="The metric is read over this many days.")
+    baseline_first = models.DateField()
+    baseline_last = models.DateField()
+    baseline = models.FloatField()
+    target_kind = models.CharField(max_length=8, choices=[("absolute", "A value"), ("percent", "% change")])
+    target_input = models.FloatField(help_text="As typed: the value, or the % change from the baseline.")
+    target = models.FloatField()
+    start = models.DateField()
+    deadline = models.DateField()
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    current = models.FloatField(null=True, blank=True)
+    current_on = models.DateField(null=True, blank=True)
+    suggested = models.CharField(max_length=12, choices=GoalStatus.choices, default=GoalStatus.NO_DATA)
+    confirmed = models.CharField(max_length=12, choices=GoalStatus.choices, blank=True,
+                                 help_text="Set by the owner or a lead: replaces the suggestion.")  # fmt: skip
+    confirmed_comment = models.CharField(max_length=300, blank=True)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")  # fmt: skip
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(deadline__gt=models.F("start")), name="goal_deadline_after_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(baseline_last__gte=models.F("baseline_first")), name="goal_baseline_in_order"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def status(self) -> str:
+        return self.confirmed or self.suggested
+
+    def get_status_display(self) -> str:
+        return GoalStatus(self.status).label
+
+
+class GoalPoint(models.Model):
+    """The goal's metric on one day (over the goal's window ending that day) and where the path expected it."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="points")
+    day = models.DateField()
+    value = models.FloatField(null=True)
+    expected = models.FloatField()
+
+    class Meta:
+        ordering = ["goal", "day"]
+        constraints = [models.UniqueConstraint(fields=["goal", "day"], name="goal_point_once_a_day")]
+
+    def __str__(self) -> str:
+        return f"{self.goal_id} {self.day}: {self.value}"

@@ -12,18 +12,27 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
 
+from core.errors import RuleBroken, StaleEdit
 from core.htmx import fragment_or_page
+from core.stale import refuse_stale
 from metrics import read
 from metrics.definitions import BY_KEY, METRICS, UNITS, VERSION
-from metrics.display import duration_text, value_text
 from metrics.display import trend as trend_of
-from metrics.forms import DashboardFilters
+from metrics.display import value_text
+from metrics.forms import DashboardFilters, GoalForm, GoalStatusForm
+from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline, team_today
+from metrics.models import Goal, GoalPoint
 from teams.models import Team
+from teams.permissions import Action, can
 from teams.views import team_view
 from tickets.choices import Priority
 
@@ -112,6 +121,7 @@ def dashboard_data(scope: read.Scope, now: datetime) -> dict[str, Any]:
     return {
         "scope": scope, "tiles": tiles, "weeks": weeks, "week_rows": week_rows, "series": series, "backlog": backlog,
         "priorities": priorities, "breaches": read.recent_breaches(scope, start, end),
+        "goals": goal_rows(scope.team_ids),
     }  # fmt: skip
 
 
@@ -184,4 +194,121 @@ def dashboard_csv(request: HttpRequest, team: Team, table: str) -> HttpResponse:
     raise Http404("No such table.")
 
 
-__all__ = ["dashboard", "dashboard_csv", "definitions", "duration_text"]
+# --- Goals ---------------------------------------------------------------------------------------------------
+
+
+def _goal(team: Team, pk: int) -> Goal:
+    return get_object_or_404(Goal.objects.select_related("owner", "project", "confirmed_by"), team=team, pk=pk)
+
+
+def goal_rows(team_ids: tuple[int, ...]) -> list[dict[str, Any]]:
+    """The goals of these teams with their sparklines (two queries)."""
+    goals = list(
+        Goal.objects.filter(team_id__in=team_ids)
+        .select_related("owner", "team", "project")
+        .prefetch_related(Prefetch("points", queryset=GoalPoint.objects.order_by("day")))
+        .order_by("deadline", "id")
+    )
+    rows = []
+    for g in goals:
+        metric = BY_KEY[g.metric]
+        rows.append({"goal": g, "metric": metric, "spark": sparkline(list(g.points.all()), g),
+                     "baseline": value_text(metric, g.baseline), "current": value_text(metric, g.current),
+                     "target": value_text(metric, g.target)})  # fmt: skip
+    return rows
+
+
+SMART = (
+    ("S", "Specific", ("metric",), "A metric from the definitions, with its filters."),
+    ("M", "Measurable", ("baseline_first", "baseline_last", "window_days"), "A baseline computed from data."),
+    ("A", "Achievable", ("target_input", "target_kind"), "A target the metric can reach, in its better direction."),
+    ("R", "Relevant", ("project", "owner"), "This team, or one of its projects, with an owner."),
+    ("T", "Time-bound", ("start", "deadline"), "A deadline in the future, after the start."),
+)
+
+
+def smart_checks(form: GoalForm) -> list[dict[str, Any]]:
+    """Each letter of SMART: holds, fails (with what the form said), or not checked yet."""
+    out = []
+    for letter, word, names, meaning in SMART:
+        errors = [str(e) for n in names for e in form.errors.get(n, [])]
+        state = "unchecked" if not form.is_bound else ("fail" if errors else "ok")
+        out.append({"letter": letter, "word": word, "meaning": meaning, "state": state, "errors": errors})
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@team_view(Action.MANAGE_WORK)
+def goal_new(request: HttpRequest, team: Team) -> HttpResponse:
+    today = team_today(team)
+    form = GoalForm(request.POST or None, team=team, today=today)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            d = form.cleaned_data
+            draft = GoalDraft(
+                name=d["name"], metric=d["metric"], target_kind=d["target_kind"], target_input=d["target_input"],
+                start=d["start"], deadline=d["deadline"], baseline_first=d["baseline_first"],
+                baseline_last=d["baseline_last"], window_days=d["window_days"], owner=d["owner"],
+                project=d["project"], priority=d["priority"], channel=d["channel"],
+            )  # fmt: skip
+            try:
+                goal = goal_create(team=team, by=request.user, draft=draft)  # type: ignore[arg-type]
+            except RuleBroken as refused:
+                form.add_refusal(refused)
+            else:
+                metric = BY_KEY[goal.metric]
+                messages.success(request, f"Goal saved: {metric.name} from a baseline of "
+                                          f"{value_text(metric, goal.baseline)} to {value_text(metric, goal.target)} "
+                                          f"by {goal.deadline:%-d %b %Y}.")  # fmt: skip
+                return redirect("metrics:goal", team.slug, goal.pk)
+        status = 400
+    return render(request, "metrics/goal_form.html",
+                  {"team": team, "form": form, "smart": smart_checks(form), **SECTION}, status=status)  # fmt: skip
+
+
+@team_view()
+def goal_detail(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
+    goal = _goal(team, pk)
+    return render(request, "metrics/goal.html", _goal_context(request, team, goal))
+
+
+def _goal_context(request: HttpRequest, team: Team, goal: Goal, form: GoalStatusForm | None = None) -> dict[str, Any]:
+    metric = BY_KEY[goal.metric]
+    points = list(goal.points.order_by("day"))
+    membership = request.membership  # type: ignore[attr-defined]
+    return {
+        "team": team, "goal": goal, "metric": metric, "points": points,
+        "rows": [{"day": p.day, "value": value_text(metric, p.value), "expected": value_text(metric, p.expected)}
+                 for p in reversed(points)],
+        "spark": sparkline(points, goal, width=560, height=120),
+        "baseline": value_text(metric, goal.baseline), "target": value_text(metric, goal.target),
+        "current": value_text(metric, goal.current),
+        "may_confirm": may_confirm(goal, membership, can(membership, Action.MANAGE_WORK)),
+        "form": form or GoalStatusForm(initial={"status": goal.confirmed, "comment": goal.confirmed_comment,
+                                                "version": goal.version}),
+        **SECTION,
+    }  # fmt: skip
+
+
+@require_POST
+@team_view()
+def goal_status(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
+    goal = _goal(team, pk)
+    membership = request.membership  # type: ignore[attr-defined]
+    if not may_confirm(goal, membership, can(membership, Action.MANAGE_WORK)):
+        raise PermissionDenied("Only the goal's owner or a lead confirms its status.")
+    form = GoalStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            goal = goal_confirm(goal=goal, by=membership, expected_version=form.cleaned_data["version"],
+                                status=form.cleaned_data["status"], comment=form.cleaned_data["comment"])  # fmt: skip
+        except StaleEdit as stale:
+            refuse_stale(form, stale, what="this goal's status")
+        except RuleBroken as refused:
+            form.add_refusal(refused)
+        else:
+            messages.success(request, f"Status of “{goal.name}”: {goal.get_status_display()}.")
+            return redirect("metrics:goal", team.slug, goal.pk)
+    goal.refresh_from_db()
+    return render(request, "metrics/goal.html", _goal_context(request, team, goal, form), status=400)

@@ -37,6 +37,7 @@ GROUPS = (
     Group("following", "A ticket you follow changes", "Status, priority, assignee and new comments.", EmailWhen.DAILY),
     Group("sla", "SLA alerts", "A target at risk or breached on your ticket (leads: on the team's).", EmailWhen.NOW),
     Group("sprint", "Sprint alerts", "Reactive work passes a sprint's interrupt budget, for leads.", EmailWhen.NOW),
+    Group("goals", "Goals you own", "A weekly reminder while one of your goals is at risk.", EmailWhen.NOW),
     Group("team", "Changes to your team", "Its business calendar, for leads.", EmailWhen.NOW),
 )
 GROUP_BY_KEY = {g.key: g for g in GROUPS}
@@ -50,6 +51,8 @@ def group_of(kind: str) -> str:
         return "sla"
     if kind.startswith("sprint_"):
         return "sprint"
+    if kind.startswith("goal_"):
+        return "goals"
     return "team"
 
 

@@ -38,6 +38,12 @@ app.conf.beat_schedule = {
         "schedule": 300.0,
         "options": {"expires": 280},
     },
+    # Goals: each open goal's value of the day, its suggested status, and a weekly reminder to the
+    # owner of a goal at risk (after the night's figures, at 06:00 UTC; idempotent).
+    "goals-update": {
+        "task": "metrics.tasks.update_goals",
+        "schedule": crontab(hour=6, minute=0),
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

@@ -143,4 +143,4 @@ def test_the_query_count_does_not_grow_with_history(ready, login):
                        priority=2, channel="email", seconds=3600)
         for n in range(365)
     )  # fmt: skip
-    assert count() == before == 16
+    assert count() == before == 17
