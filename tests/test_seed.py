@@ -13,6 +13,7 @@ from django.db.models import Max, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from metrics.models import DailyFigure, Goal
 from projects.models import Framework, Project
 from teams.demo import seed_people
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
@@ -52,6 +53,14 @@ def test_seed_demo_creates_teams_in_three_zones_and_every_role():
     assert User.objects.get(username="admin").is_staff
     text = out.getvalue()
     assert "maya" in text and "supportpm-demo" in text
+    # The dashboard has figures and, for each team, a goal met, one on track and one at risk.
+    assert DailyFigure.objects.filter(team__slug="emea").exists()
+    for team in Team.objects.all():
+        assert set(Goal.objects.filter(team=team).values_list("suggested", flat=True)) == {
+            "met",
+            "on_track",
+            "at_risk",
+        }, team.slug
 
 
 @pytest.mark.django_db

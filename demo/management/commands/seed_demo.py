@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from core.bulk import analyze
 from metrics.daily import team_rebuild
+from metrics.demo import seed_goals
 from planning.demo.sprints import seed_sprints
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
@@ -78,6 +79,7 @@ class Command(BaseCommand):
                 sprint_result = seed_sprints(teams=teams, today=today, seed=options["seed"])
             # Daily figures of the demo history, as beat keeps them (the dashboard reads these).
             figure_days = sum(team_rebuild(team) for team in teams.values())
+            goal_result = seed_goals(teams=teams, now=timezone.now())
             # The planner's statistics of every table the seed filled (PostgreSQL plans blind until then).
             analyze(*apps.get_models())
             if result.existing:
@@ -111,7 +113,7 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"Sprints: {sprint_result.sprints} sprints, {sprint_result.snapshots} daily snapshots."
                 )
-            self.stdout.write(f"Metrics: daily figures of {figure_days} team-days.")
+            self.stdout.write(f"Metrics: daily figures of {figure_days} team-days, {goal_result.goals} goals.")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:
             self.stdout.write(f"  {username:<8} {what}")
