@@ -31,13 +31,14 @@ from metrics.clock import resolutions
 from metrics.models import DailyFigure, DurationKind, RefreshMark, TicketDuration
 from teams.calendar import CalendarHistory
 from teams.models import Team
-from tickets.choices import CUSTOMER_KINDS, EventField, SLAOutcomeKind, SLATargetKind, Status
+from tickets.choices import CUSTOMER_KINDS, OPEN_STATUSES, EventField, SLAOutcomeKind, SLATargetKind, Status
 from tickets.models import Comment, SLAOutcome, Ticket, TicketEvent
 from voice.choices import CSAT_SCALE
 from voice.models import CsatSurvey
 from voice.surveys import SATISFIED_SCORE
 
 RUN_DAYS = 31  # a rebuild reads history a month at a time
+OPEN = {s.value for s in OPEN_STATUSES}
 
 
 @dataclass
@@ -57,6 +58,14 @@ class Counts:
     surveys_sent_answered: int = 0
     answers: int = 0
     answers_positive: int = 0
+    in_todo: int = 0
+    out_todo: int = 0
+    in_in_progress: int = 0
+    out_in_progress: int = 0
+    in_waiting: int = 0
+    out_waiting: int = 0
+    in_escalated: int = 0
+    out_escalated: int = 0
 
 
 COUNT_FIELDS = tuple(f.name for f in fields(Counts))
@@ -65,6 +74,10 @@ COUNT_FIELDS = tuple(f.name for f in fields(Counts))
 def local_day(history: CalendarHistory, at: datetime) -> date:
     """The team's local date of an instant, in the time zone in force then."""
     return at.astimezone(history.at(at).zone).date()
+
+
+def _first_status(ticket_id: int, first_from: dict[int, str], status: str) -> str:
+    return first_from.get(ticket_id, status)
 
 
 def _runs(days: Iterable[date]) -> Iterator[list[date]]:
@@ -101,20 +114,38 @@ def compute(team: Team, history: CalendarHistory, run: list[date]) -> tuple[list
                 setattr(row, name, getattr(row, name) + n)
 
     tickets = Ticket.objects.filter(team=team)
-    for at, priority, channel in tickets.filter(created_at__gte=start, created_at__lt=end).values_list(
-        "created_at", "priority", "channel"
+    created: Any = tickets.filter(created_at__gte=start, created_at__lt=end).values_list(
+        "pk", "created_at", "priority", "channel", "status"
+    )
+    # The status a ticket was created in: its first status change's "from", or its status if it never moved.
+    first_from: dict[int, str] = {}
+    for ticket_id, before in (
+        TicketEvent.objects.filter(
+            ticket_id__in=tickets.filter(created_at__gte=start, created_at__lt=end).values("pk"),
+            field=EventField.STATUS,
+        )
+        .order_by("created_at", "id")
+        .values_list("ticket_id", "from_value")
     ):
-        bump(at, priority, channel, created=1)
+        first_from.setdefault(ticket_id, before)
+    for pk, at, priority, channel, status in created:
+        initial = _first_status(pk, first_from, status)
+        bump(at, priority, channel, created=1, **({f"in_{initial}": 1} if initial in OPEN else {}))
 
     status = TicketEvent.objects.filter(ticket__team=team, field=EventField.STATUS)
     in_window = status.filter(created_at__gte=start, created_at__lt=end)
     for at, before, after, priority, channel in in_window.values_list(
         "created_at", "from_value", "to_value", "ticket__priority", "ticket__channel"
     ):
+        moves = {f"out_{before}": 1} if before in OPEN else {}
+        if after in OPEN:
+            moves[f"in_{after}"] = 1
         if after == Status.RESOLVED:
-            bump(at, priority, channel, resolved=1)
+            bump(at, priority, channel, resolved=1, **moves)
         elif before == Status.RESOLVED:
-            bump(at, priority, channel, reopened=1)
+            bump(at, priority, channel, reopened=1, **moves)
+        else:
+            bump(at, priority, channel, **moves)
 
     outcomes = SLAOutcome.objects.filter(ticket__team=team, decided_at__gte=start, decided_at__lt=end)
     for target, outcome, at, priority, channel in outcomes.values_list(

@@ -38,6 +38,16 @@ class DailyFigure(models.Model):
     surveys_sent_answered = models.PositiveIntegerField(default=0)
     answers = models.PositiveIntegerField(default=0)
     answers_positive = models.PositiveIntegerField(default=0)
+    # Moves into and out of each open status that day (creation enters the first status): the cumulative
+    # flow diagram adds them up from the open counts now.
+    in_todo = models.PositiveIntegerField(default=0)
+    out_todo = models.PositiveIntegerField(default=0)
+    in_in_progress = models.PositiveIntegerField(default=0)
+    out_in_progress = models.PositiveIntegerField(default=0)
+    in_waiting = models.PositiveIntegerField(default=0)
+    out_waiting = models.PositiveIntegerField(default=0)
+    in_escalated = models.PositiveIntegerField(default=0)
+    out_escalated = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

@@ -114,6 +114,7 @@ class Backlog:
     age_p90: float | None = None
     buckets: list[tuple[str, int]] = field(default_factory=list)
     by_status: list[tuple[str, int]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)  # open tickets by status key
 
 
 def backlog_now(scope: Scope, now: datetime) -> Backlog:
@@ -135,7 +136,7 @@ def backlog_now(scope: Scope, now: datetime) -> Backlog:
         statuses[status] += 1
     return Backlog(
         size=len(rows), age_median=percentile(ages, 0.5), age_p90=percentile(ages, 0.9), buckets=buckets,
-        by_status=[(Status(s).label, statuses.get(s, 0)) for s in OPEN_STATUSES],
+        by_status=[(Status(s).label, statuses.get(s, 0)) for s in OPEN_STATUSES], counts=dict(statuses),
     )  # fmt: skip
 
 

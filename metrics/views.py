@@ -8,7 +8,7 @@ private view); several teams at once for people who belong to each of them.
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import RuleBroken, StaleEdit
 from core.htmx import fragment_or_page
 from core.stale import refuse_stale
-from metrics import read
+from metrics import flow, read
 from metrics.definitions import BY_KEY, METRICS, UNITS, VERSION
 from metrics.display import trend as trend_of
 from metrics.display import value_text
@@ -34,7 +34,7 @@ from metrics.models import Goal, GoalPoint
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
-from tickets.choices import Priority
+from tickets.choices import Priority, Status
 
 TILES = ("sla_frt", "sla_resolution", "frt_median", "frt_p90", "resolution_median", "resolution_p90", "csat",
          "response_rate", "backlog_size", "backlog_age_median", "throughput", "reopen_rate", "one_touch",
@@ -75,7 +75,27 @@ def _pct(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-def dashboard_data(scope: read.Scope, now: datetime) -> dict[str, Any]:
+def _flow(scope: read.Scope, backlog: read.Backlog, today: date, now: datetime) -> dict[str, Any]:
+    """Cumulative flow, cycle times, ageing work in progress and workload, with their chart series."""
+    days = flow.cumulative_flow(scope, backlog.counts)
+    cycles = flow.cycle_times(scope)
+    ageing = flow.ageing_wip(scope, today, now)
+    statuses = [Status.IN_PROGRESS.label, Status.WAITING.label, Status.ESCALATED.label]
+    series: dict[str, Any] = {
+        "labels": [d.day.strftime("%d %b") for d in days],
+        "resolved": [d.resolved for d in days],
+        **{str(s): [d.open[s] for d in days] for s in flow.FLOW_STATUSES},
+        "names": {s: Status(s).label for s in flow.FLOW_STATUSES},
+        "cycle": [{"x": (d - scope.first).days, "y": y, "key": k} for d, y, k in cycles.dots],
+        "cycle_p50": cycles.p50, "cycle_p85": cycles.p85, "days": len(days),
+        "ageing": [{"x": statuses.index(s), "y": y, "key": k} for s, y, k in ageing.dots],
+        "ageing_statuses": statuses, "ageing_p85": ageing.threshold_days,
+    }  # fmt: skip
+    return {"flow_days": days, "cycles": cycles, "ageing": ageing, "workload": flow.workload(scope),
+            "flow_series": series}  # fmt: skip
+
+
+def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) -> dict[str, Any]:
     """Everything the dashboard shows for a scope: the page, its regions and the CSV files read this."""
     backlog = read.backlog_now(scope, now)
     values = read.period_values(scope, now, backlog=backlog)
@@ -122,6 +142,7 @@ def dashboard_data(scope: read.Scope, now: datetime) -> dict[str, Any]:
         "scope": scope, "tiles": tiles, "weeks": weeks, "week_rows": week_rows, "series": series, "backlog": backlog,
         "priorities": priorities, "breaches": read.recent_breaches(scope, start, end),
         "goals": goal_rows(scope.team_ids),
+        **_flow(scope, backlog, today or scope.last, now),
     }  # fmt: skip
 
 
@@ -133,7 +154,8 @@ def dashboard(request: HttpRequest, team: Team) -> HttpResponse:
     teams = {t.pk: t for t in form.team_objects.values()}
     context = {
         "team": team, "form": form, "scope_teams": [teams[pk] for pk in scope.team_ids if pk in teams],
-        "query": request.GET.urlencode(), "version": VERSION, **SECTION, **dashboard_data(scope, timezone.now()),
+        "query": request.GET.urlencode(), "version": VERSION, **SECTION,
+        **dashboard_data(scope, timezone.now(), form.today),
     }  # fmt: skip
     return fragment_or_page(request, "metrics/dashboard.html", "dashboard-body", context, status=status)
 
@@ -165,7 +187,7 @@ def dashboard_csv(request: HttpRequest, team: Team, table: str) -> HttpResponse:
         return HttpResponse(" ".join(str(e) for errs in form.errors.values() for e in errs), status=400,
                             content_type="text/plain; charset=utf-8")  # fmt: skip
     scope = form.scope()
-    data = dashboard_data(scope, timezone.now())
+    data = dashboard_data(scope, timezone.now(), form.today)
     stem = f"{team.slug}-{scope.first}-{scope.last}-{table}"
     if table == "tiles":
         rows = [[t["metric"].key, t["metric"].name, "" if t["value"] is None else t["value"], t["text"],
@@ -191,6 +213,22 @@ def dashboard_csv(request: HttpRequest, team: Team, table: str) -> HttpResponse:
                  o.get_priority_display(), request.build_absolute_uri(_ticket_url(o.ticket))]
                 for o in data["breaches"]]  # fmt: skip
         return _csv(stem, ["breached at", "ticket", "title", "target", "policy", "priority", "link"], rows)
+    if table == "flow":
+        names = [Status(s).label for s in flow.FLOW_STATUSES]
+        rows = [[d.day.isoformat(), d.arrived, *[d.open[s] for s in flow.FLOW_STATUSES], d.resolved]
+                for d in data["flow_days"]]  # fmt: skip
+        return _csv(stem, ["day", "arrived so far", *names, "resolved so far"], rows)
+    if table == "cycle":
+        rows = [[d.isoformat(), key, days] for d, days, key in data["cycles"].dots]
+        return _csv(stem, ["resolved on", "ticket", "cycle time, days"], rows)
+    if table == "ageing":
+        a = data["ageing"]
+        rows = [[label, n, over, oldest, a.threshold_days] for label, n, over, oldest in a.by_status]
+        return _csv(stem, ["status", "started tickets", "older than the 85th percentile", "oldest, days",
+                           "85th percentile of recent cycle times, days"], rows)  # fmt: skip
+    if table == "workload":
+        rows = [[w.name, w.open, w.wip, w.sprint_points] for w in data["workload"]]
+        return _csv(stem, ["person", "open tickets", "in progress or escalated", "open points in the sprint"], rows)
     raise Http404("No such table.")
 
 

@@ -28,6 +28,31 @@
         { type: "bar", label: "Answers", data: d.answers, backgroundColor: "rgba(100,116,139,.35)", yAxisID: "answers" }
       ] }, options: { responsive: true, scales: { y: percent.y, answers: { position: "right", beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: "answers" } } } } };
     }
+    if (kind === "cfd") {
+      var colours = { resolved: "#16a34a", escalated: "#dc2626", waiting: "#f59e0b", in_progress: "#2563eb", todo: "#94a3b8" };
+      var order = ["resolved", "escalated", "waiting", "in_progress", "todo"];
+      return { type: "line", data: { labels: d.labels, datasets: order.map(function (key) {
+        return { label: key === "resolved" ? "Resolved" : d.names[key], data: d[key], borderColor: colours[key],
+                 backgroundColor: colours[key] + "99", fill: true, pointRadius: 0, tension: 0 };
+      }) }, options: { responsive: true, interaction: { mode: "index", intersect: false },
+        scales: { y: { stacked: true, beginAtZero: true, title: { display: true, text: "tickets" } } } } };
+    }
+    if (kind === "cycle" || kind === "ageing") {
+      var points = kind === "cycle" ? d.cycle : d.ageing;
+      var line = kind === "cycle" ? [["50th percentile", d.cycle_p50, "#0891b2"], ["85th percentile", d.cycle_p85, "#dc2626"]]
+                                  : [["85th percentile of recent cycle times", d.ageing_p85, "#dc2626"]];
+      var maxX = kind === "cycle" ? Math.max(d.days - 1, 1) : 2;
+      var datasets = [{ type: "scatter", label: kind === "cycle" ? "Resolutions" : "Open, started", data: points,
+                        backgroundColor: "rgba(79,70,229,.55)", pointRadius: 3 }];
+      line.forEach(function (l) {
+        if (l[1] !== null) datasets.push({ type: "line", label: l[0], data: [{ x: kind === "cycle" ? 0 : -0.5, y: l[1] }, { x: kind === "cycle" ? maxX : 2.5, y: l[1] }], borderColor: l[2], borderDash: [6, 4], pointRadius: 0 });
+      });
+      return { data: { datasets: datasets }, options: { responsive: true, parsing: true,
+        plugins: { tooltip: { callbacks: { label: function (c) { return (c.raw.key ? c.raw.key + ": " : "") + c.raw.y + " days"; } } } },
+        scales: { x: { type: "linear", min: kind === "cycle" ? 0 : -0.5, max: kind === "cycle" ? maxX : 2.5,
+          ticks: { stepSize: 1, callback: function (v) { return kind === "cycle" ? (d.labels[v] || "") : (d.ageing_statuses[v] || ""); } } },
+          y: { beginAtZero: true, title: { display: true, text: "days" } } } } };
+    }
     return { type: "bar", data: { labels: d.labels, datasets: [
       { label: "Created", data: d.created, backgroundColor: "#94a3b8" },
       { label: "Resolved", data: d.resolved, backgroundColor: "#16a34a" }

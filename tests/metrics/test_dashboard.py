@@ -143,4 +143,43 @@ def test_the_query_count_does_not_grow_with_history(ready, login):
                        priority=2, channel="email", seconds=3600)
         for n in range(365)
     )  # fmt: skip
-    assert count() == before == 17
+    assert count() == before == 24
+
+
+def test_cumulative_flow_and_cycle_times_of_the_week(ready, login):
+    client = login(ready.lead)
+    flow = _csv(client, ready.team, "flow")
+    assert flow[0] == ["day", "arrived so far", "To Do", "In Progress", "Waiting on customer", "Escalated",
+                       "resolved so far"]  # fmt: skip
+    rows = {r[0]: r[1:] for r in flow[1:]}
+    # Monday: T1 (from Friday) and T3 wait in To Do, T2 was resolved (its detours closed the same day).
+    assert rows["2026-03-30"] == ["3", "2", "0", "0", "0", "1"]
+    # Tuesday: T2 reopened and resolved again, T4 came and went: 5 arrivals, 3 resolutions.
+    assert rows["2026-03-31"] == ["5", "2", "0", "0", "0", "3"]
+    # From Wednesday T1 is resolved too; the lines never go down.
+    assert rows["2026-04-01"] == rows["2026-04-05"] == ["5", "1", "0", "0", "0", "4"]
+    cycle = _csv(client, ready.team, "cycle")
+    assert sorted(r[2] for r in cycle[1:]) == ["0.22", "1.06"]  # T2: 5 h 20 min and 25 h 20 min
+    page = _get(client, ready.team).content.decode()
+    assert 'id="cycle-p85">0.9<' in page  # 0.222 + (1.056 − 0.222) × 0.85 days
+
+
+def test_ageing_work_in_progress_flags_work_older_than_most_finished_work(week, login):
+    from tickets import services
+
+    t3 = week.tickets["T3"]
+    with at(berlin(2, 10, month=4)):
+        t3.refresh_from_db()
+        services.ticket_update(ticket=t3, by=None, expected_version=t3.version,
+                               changes={"status": "in_progress", "assignee": week.lead})  # fmt: skip
+    with at(NOW):
+        team_rebuild(week.team)
+    client = login(week.lead)
+    ageing = {r[0]: r for r in _csv(client, week.team, "ageing")[1:]}
+    # Started Thursday 10:00, open on Monday at noon: 4.1 days, against T2's 85th percentile of 0.9 days.
+    assert ageing["In Progress"][1:4] == ["1", "1", "4.1"]
+    assert ageing["In Progress"][4] == "0.93"
+    page = _get(client, week.team).content.decode()
+    assert f"{week.team.slug.upper()}-{t3.number}</a> Tidy macros" in page.split('id="ageing-flagged"')[1]
+    load = {r[0]: r[1:] for r in _csv(client, week.team, "workload")[1:]}
+    assert load[week.lead.display_name] == ["1", "1", "0"]
