@@ -68,8 +68,15 @@ def _batched(rows: Iterable[T], size: int) -> Iterator[list[T]]:
         yield batch
 
 
-def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
+def insert_rows(
+    model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]], *, prepared: bool = False
+) -> int:
     """INSERT ``rows`` (values in ``columns`` order), one ``executemany`` per batch; return the count.
+
+    ``prepared``: every value is already what the driver takes (ints, strings,
+    dates, aware datetimes), so the fields' conversions are skipped and, on
+    PostgreSQL, the rows stream in with ``COPY``: for derived rows written by
+    the hundred thousand (daily figures).
 
     Unlike ``bulk_create`` this keeps explicit values of ``auto_now_add``
     fields (history has to be in the past) and does not cut batches to
@@ -92,13 +99,28 @@ def insert_rows(model: type[models.Model], columns: Sequence[str], rows: Iterabl
     placeholders = ", ".join(["%s"] * len(all_fields))
     sql = f"INSERT INTO {quote(opts.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608 - names from the model
     count = 0
+    if prepared and connection.vendor == "postgresql":
+        # Rows ready for the driver stream in through COPY: no statement per row at all.
+        tail = [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
+        with (
+            connection.cursor() as cursor,
+            cursor.cursor.copy(f"COPY {quote(opts.db_table)} ({names}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                copy.write_row([*row, *tail])
+                count += 1
+        return count
     with connection.cursor() as cursor:
         for batch in _batched(rows, BATCH_SIZE):
-            params = [
-                [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
-                + [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
-                for row in batch
-            ]
+            if prepared:
+                tail = [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
+                params = [[*row, *tail] for row in batch]
+            else:
+                params = [
+                    [f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)]
+                    + [f.get_db_prep_save(f.get_default(), connection) for f in defaults]
+                    for row in batch
+                ]
             cursor.executemany(sql, params)
             count += len(params)
     return count

@@ -31,6 +31,7 @@ from metrics.display import value_text
 from metrics.forms import DashboardFilters, GoalForm, GoalStatusForm
 from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline, team_today
 from metrics.models import Goal, GoalPoint
+from planning.standups import open_blockers_of_teams
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
@@ -98,10 +99,8 @@ def _flow(scope: read.Scope, backlog: read.Backlog, today: date, now: datetime) 
 def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) -> dict[str, Any]:
     """Everything the dashboard shows for a scope: the page, its regions and the CSV files read this."""
     backlog = read.backlog_now(scope, now)
-    values = read.period_values(scope, now, backlog=backlog)
-    before = read.period_values(scope.previous(), now, backlog=backlog)
-    before["backlog_size"] = read.backlog_before(scope, backlog.size)
-    before["backlog_age_median"] = None  # ages are known for now only
+    both = read.tiles(scope, now, backlog)
+    values, before = both.values, both.before
     tiles = []
     for key in TILES:
         metric = BY_KEY[key]
@@ -142,6 +141,7 @@ def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) 
         "scope": scope, "tiles": tiles, "weeks": weeks, "week_rows": week_rows, "series": series, "backlog": backlog,
         "priorities": priorities, "breaches": read.recent_breaches(scope, start, end),
         "goals": goal_rows(scope.team_ids),
+        "blockers": open_blockers_of_teams(scope.team_ids),
         **_flow(scope, backlog, today or scope.last, now),
     }  # fmt: skip
 

@@ -8,6 +8,7 @@ without reading planning's tables; clearing the last one empties it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -137,6 +138,15 @@ def open_blockers(sprint: Sprint) -> list[Blocker]:
         Blocker.objects.filter(sprint=sprint, cleared_at__isnull=True)
         .select_related("ticket", "raised_by")
         .order_by("raised_at", "id")
+    )
+
+
+def open_blockers_of_teams(team_ids: Iterable[int], limit: int = 10) -> list[Blocker]:
+    """The oldest open blockers of these teams' sprints (for the manager dashboard): one query."""
+    return list(
+        Blocker.objects.filter(sprint__team_id__in=list(team_ids), cleared_at__isnull=True)
+        .select_related("ticket", "raised_by", "sprint", "sprint__team")
+        .order_by("raised_at", "id")[:limit]
     )
 
 
