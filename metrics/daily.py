@@ -27,7 +27,7 @@ from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from core.bulk import analyze, insert_rows
-from metrics.clock import resolutions
+from metrics.clock import percentile, resolutions
 from metrics.models import DailyFigure, DurationKind, RefreshMark, TicketDuration
 from teams.calendar import CalendarHistory
 from teams.models import Team
@@ -292,7 +292,25 @@ def team_refresh(team: Team, *, now: datetime | None = None) -> int:
     since = mark.refreshed_at if mark else now - timedelta(days=1)
     written = days_write(team, touched_days(team, history, since, now), history)
     RefreshMark.objects.update_or_create(team=team, defaults={"refreshed_at": now})
+    ageing_update(team, history, now)
     return written
+
+
+def ageing_update(team: Team, history: CalendarHistory, now: datetime) -> int | None:
+    """The team's ageing threshold: the 85th percentile of its cycle times of the last 30 days (the board
+    marks open work started longer ago). None without such work."""
+    today = local_day(history, now)
+    seconds = list(
+        TicketDuration.objects.filter(
+            team=team, kind=DurationKind.CYCLE, day__gte=today - timedelta(days=29), day__lte=today
+        ).values_list("seconds", flat=True)
+    )
+    p85 = percentile(seconds, 0.85)
+    value = round(p85) if p85 is not None else None
+    if value != team.ageing_seconds:
+        Team.objects.filter(pk=team.pk).update(ageing_seconds=value)
+        team.ageing_seconds = value
+    return value
 
 
 def refresh_all(*, now: datetime | None = None) -> int:
@@ -327,6 +345,7 @@ def team_rebuild(
         DailyFigure.objects.filter(team=team, day__lt=start).delete()
         TicketDuration.objects.filter(team=team, day__lt=start).delete()
     RefreshMark.objects.update_or_create(team=team, defaults={"refreshed_at": now})
+    ageing_update(team, history, now)
     return written
 
 

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Sum
 
 from metrics.clock import percentile
 from metrics.models import DailyFigure, DurationKind, TicketDuration
@@ -29,7 +29,7 @@ from metrics.read import Scope
 from planning.choices import SprintState
 from planning.models import SprintItem
 from teams.models import Membership, Role
-from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, EventField, Status
+from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Status
 from tickets.models import Ticket
 
 FLOW_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED)  # workflow order
@@ -124,16 +124,13 @@ def ageing_wip(scope: Scope, today: date, now: datetime) -> Ageing:
     p85 = percentile([s / 86400 for s in recent_cycles], 0.85)
     started = (
         _open_tickets(scope)
-        .annotate(
-            started=Min(
-                "events__created_at", filter=Q(events__field=EventField.STATUS, events__to_value__in=ACTIVE_STATUSES)
-            )
-        )
-        .filter(started__isnull=False)
+        .filter(work_started_at__isnull=False)
         .select_related("team")
-        .only("pk", "number", "title", "status", "team__slug")
+        .only("pk", "number", "title", "status", "work_started_at", "team__slug")
     )
-    aged = sorted(((t, max(0.0, (now - t.started).total_seconds() / 86400)) for t in started), key=lambda x: -x[1])
+    aged = sorted(
+        ((t, max(0.0, (now - t.work_started_at).total_seconds() / 86400)) for t in started), key=lambda x: -x[1]
+    )
     by_status = []
     for status in (Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED):
         ages = [a for t, a in aged if t.status == status]

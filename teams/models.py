@@ -54,6 +54,11 @@ class Team(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Moves on with every save of the time zone and weekly hours: a stale save is refused.
     calendar_version = models.PositiveIntegerField(default=1)
+    ageing_seconds = models.PositiveIntegerField(
+        null=True, blank=True,
+        help_text="85th percentile of the team's cycle times over the last 30 days (written with the daily "
+        "figures): open work started longer ago is marked as ageing on the board.",
+    )  # fmt: skip
     # Changes with every write to the team's working hours, holidays, SLA policies and targets
     # (database triggers, core.stamps): a process keeps what it read of them under this stamp.
     # Django never writes it after the insert (see save), so a stale instance cannot put it back.

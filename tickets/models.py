@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
 from tickets.choices import (
+    ACTIVE_STATUSES,
     Channel,
     EventField,
     Kind,
@@ -112,6 +115,8 @@ class Ticket(models.Model):
     version = models.PositiveIntegerField(default=1)
     # Since when an open standup blocker names this ticket (planning keeps it); boards mark it "blocked".
     blocked_since = models.DateTimeField(null=True, blank=True)
+    # First entry into In Progress or Escalated: how long work has been under way (ageing work on the board).
+    work_started_at = models.DateTimeField(null=True, blank=True)
     # SLA state (tickets/sla.py). Due times are NULL whenever a target is not
     # running: met, paused, resolved, or no target; the sweep reads only these.
     sla_policy = models.ForeignKey(
@@ -182,6 +187,11 @@ class Ticket(models.Model):
     @property
     def key(self) -> str:
         return f"{self.team.slug.upper()}-{self.number}"
+
+    def mark_started(self, now: datetime) -> None:
+        """Work starts the first time the ticket enters an active status (cycle time runs from here)."""
+        if self.work_started_at is None and self.status in ACTIVE_STATUSES:
+            self.work_started_at = now
 
     @property
     def is_open(self) -> bool:

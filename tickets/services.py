@@ -165,6 +165,7 @@ def ticket_create(*, team: Team, by: User | None, draft: TicketDraft, route: boo
     now = timezone.now()
     if draft.status == Status.RESOLVED:
         ticket.resolved_at = now
+    ticket.mark_started(now)
     engine.start(ticket, engine.TeamSLA.load(team), now=now)
     ticket.save()
     if draft.labels:
@@ -234,6 +235,7 @@ def _apply_changes(
         if name == "description":
             ticket.description_html = render_markdown(value)
     if new_status != old_status:
+        ticket.mark_started(now)
         if new_status == Status.RESOLVED:
             # Resolving decides resolution and ends first response: one missed meanwhile is a breach now,
             # a resolution in time is this cycle's met outcome.
@@ -338,6 +340,7 @@ def ticket_move(
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
         locked.status = column.status
+        locked.mark_started(now)
         paused = frozenset(c.status for c in team_columns if c.pauses_sla) if team_columns is not None else None
         if paused is None or engine.stop_kind(from_status, paused) != engine.stop_kind(column.status, paused):
             # The clock stops or restarts: the due times move. (Between two columns where it runs alike,
@@ -351,7 +354,10 @@ def ticket_move(
             engine.refresh(locked, team_sla, now=now)
     locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
     locked.version += 1
-    locked.save(update_fields=["status", "position", "resolved_at", "version", "updated_at", *SAVED_SLA_FIELDS])
+    locked.save(
+        update_fields=["status", "position", "resolved_at", "work_started_at", "version", "updated_at",
+                       *SAVED_SLA_FIELDS]
+    )  # fmt: skip
     TicketEvent.objects.bulk_create(events)
     news.tell_changes(locked, events, by)
     if low:

@@ -183,3 +183,28 @@ def test_ageing_work_in_progress_flags_work_older_than_most_finished_work(week, 
     assert f"{week.team.slug.upper()}-{t3.number}</a> Tidy macros" in page.split('id="ageing-flagged"')[1]
     load = {r[0]: r[1:] for r in _csv(client, week.team, "workload")[1:]}
     assert load[week.lead.display_name] == ["1", "1", "0"]
+
+
+def test_the_board_marks_work_started_longer_ago_than_most_finished_work(week, login):
+    """The refresh keeps the team's threshold (85th percentile of the last 30 days' cycle times); a card whose
+    work started before it says "Ageing", one started since does not."""
+    from tickets import services
+
+    t3 = week.tickets["T3"]
+    with at(berlin(2, 10, month=4)):
+        t3.refresh_from_db()
+        services.ticket_update(ticket=t3, by=None, expected_version=t3.version, changes={"status": "in_progress"})
+    with at(berlin(6, 11, month=4)):
+        fresh = make_ticket(week.team, title="Just picked up", kind="inquiry")
+        services.ticket_update(ticket=fresh, by=None, expected_version=fresh.version, changes={"status": "in_progress"})
+    t3.refresh_from_db()
+    assert t3.work_started_at == berlin(2, 10, month=4)
+    with at(NOW):
+        team_rebuild(week.team)
+    week.team.refresh_from_db()
+    assert week.team.ageing_seconds == 80400  # 0.93 days: T2's cycles, 85th percentile
+    with at(NOW):
+        html = login(week.lead).get(reverse("tickets:board", args=[week.team.slug])).content.decode()
+    card = html.split(f'id="card-{t3.pk}"')[1].split("</article>")[0]
+    assert "tcard-ageing" in card and "Ageing" in card
+    assert "tcard-ageing" not in html.split(f'id="card-{fresh.pk}"')[1].split("</article>")[0]

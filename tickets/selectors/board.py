@@ -128,6 +128,7 @@ class Card:
     interrupt_lane: str = ""  # "plan" or "interrupt", when a scoped board is split by it
     escalation: str = ""  # "sla": the SLA moved it to Escalated; "sla-over": and that column is over its limit
     blocked_since: datetime | None = None  # an open standup blocker names it
+    work_started_at: datetime | None = None  # first entry into an active status
 
 
 CARD_VALUES = (
@@ -136,6 +137,7 @@ CARD_VALUES = (
     "sla_policy_id", "sla_policy__business_hours", "sla_paused_since",
     "frt_due_at", "frt_warn_at", "frt_warned_at", "frt_breached_at",
     "res_due_at", "res_warn_at", "res_warned_at", "res_breached_at", "sla_escalated", "blocked_since",
+    "work_started_at",
 )  # fmt: skip
 
 
@@ -156,6 +158,7 @@ def card_of_ticket(ticket: Ticket, *, clocks: ClockReader) -> Card:
     card = Card(ticket.pk, ticket.number, ticket.title, ticket.priority, ticket.status, ticket.story_points,
                 ticket.created_at, ticket.assignee_id, name, initials, account)  # fmt: skip
     card.blocked_since = ticket.blocked_since
+    card.work_started_at = ticket.work_started_at
     if ticket.sla_policy is not None:
         card.sla = clocks.card(
             ticket.sla_policy.business_hours,
@@ -186,7 +189,7 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
         (
             pk, number, title, prio, status, points, created, aid, first, last, username, account,
             policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
-            by_sla, blocked,
+            by_sla, blocked, started,
         ) = row[:-1] if by_lane else row  # fmt: skip
         name = User.display_name_of(first, last, username) if aid else ""
         initials = User.initials_of(first, last, username) if aid else ""
@@ -202,6 +205,7 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
         if by_sla:
             card.escalation = "sla"
         card.blocked_since = blocked
+        card.work_started_at = started
         if lane_name is not None:
             setattr(card, lane_name, row[-1])
         cards.append(card)

@@ -206,7 +206,7 @@ def breach_on_event(ticket: Ticket, *, targets: Sequence[str], at: datetime, sen
     return [t for t in targets if any(a.target == TARGET_OF[t] for a in alerts)]
 
 
-ESCALATION_FIELDS = ("status", "position", "priority", "version", "updated_at", *SLA_FIELDS)
+ESCALATION_FIELDS = ("status", "position", "priority", "work_started_at", "version", "updated_at", *SLA_FIELDS)
 WRITE_BATCH = 1000
 # What the escalation writes, as attributes of a ticket (``sla_policy`` is ``sla_policy_id``).
 ESCALATION_ATTNAMES = tuple(cast(Field, Ticket._meta.get_field(name)).attname for name in ESCALATION_FIELDS)
@@ -250,6 +250,7 @@ def _escalate(ticket_ids: list[int], *, now: datetime) -> list[int]:
             events.append(event_row(ticket, None, EventField.STATUS, ticket.status, Status.ESCALATED, now))
             on_status_change(ticket, old=ticket.status, new=Status.ESCALATED, at=now, paused=team_sla.paused_statuses)
             ticket.status = Status.ESCALATED
+            ticket.mark_started(now)
             ticket.position = tops[ticket.team_id] = (tops.get(ticket.team_id) or 0) + POSITION_GAP
             changed = True
         if policy.raise_priority and ticket.priority < Priority.URGENT:

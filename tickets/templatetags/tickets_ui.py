@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from html import escape
 from typing import Any
@@ -91,16 +91,19 @@ UNASSIGNED = (
 )
 
 
-def _card_settings(context: Any) -> tuple[str, str, bool, datetime]:
+def _card_settings(context: Any) -> tuple[str, str, bool, datetime, datetime | None]:
     """What every card of one render shares, worked out once per render."""
     render = context.render_context
     if "board_card" not in render:
         data = context.get("data")
+        now = getattr(data, "now", None) or timezone.now()  # the instant the clocks were read at
+        ageing = context.get("ageing_seconds")
         render["board_card"] = (
             escape(str(context.get("key_prefix", ""))),
             escape(str(context.get("ticket_base", ""))),
             bool(context.get("can_move")),
-            getattr(data, "now", None) or timezone.now(),  # the instant the clocks were read at
+            now,
+            now - timedelta(seconds=ageing) if ageing else None,  # work started before this is ageing
         )
     return render["board_card"]  # type: ignore[no-any-return]
 
@@ -147,7 +150,10 @@ def _account_html(name: str) -> str:
     return f'<span class="tcard-account">{escape(name)}</span>'
 
 
-def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime, *, oob: bool = False) -> str:
+def _card_html(
+    t: Any, prefix: str, base: str, can_move: bool, now: datetime, ageing_before: datetime | None = None,
+    *, oob: bool = False,
+) -> str:  # fmt: skip
     key = f"{prefix}-{t.number}"
     href = f"{base}{t.number}/"
     move = (
@@ -168,6 +174,13 @@ def _card_html(t: Any, prefix: str, base: str, can_move: bool, now: datetime, *,
         if t.blocked_since is not None
         else ""
     )
+    started = t.work_started_at
+    if ageing_before is not None and started is not None and started < ageing_before and t.status != "resolved":
+        blocked += (
+            f'<span class="tcard-ageing" title="Work started {started:%Y-%m-%d}: longer ago than 85 % of the '
+            f'work the team finished in the last 30 days took"><i aria-hidden="true" class="bi bi-hourglass-split">'
+            f"</i> Ageing</span>"
+        )
     sla = ""
     if t.sla is not None or t.escalation:
         clock = sla_badge(t.sla, now) if t.sla is not None else ""

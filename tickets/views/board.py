@@ -57,6 +57,7 @@ def _context(request: TeamRequest, team: Team, board: Board, project: Project | 
         "board_url": board_url,
         "move_url": move_url,
         "key_prefix": team.slug.upper(),
+        "ageing_seconds": team.ageing_seconds,
         "ticket_base": reverse("tickets:list", args=[team.slug]),
         "can_move": can(request.membership, Action.WORK_TICKETS),
         "can_configure": can(request.membership, Action.MANAGE_TEAM),
