@@ -48,11 +48,11 @@ def _reply(ticket: Ticket, agent, when: datetime) -> None:
         services.comment_add(ticket=ticket, by=agent, body="Here is how", is_public=True, mail=False)
 
 
-def _outcome(ticket: Ticket, target: str, outcome: str, when: datetime) -> None:
+def _outcome(ticket: Ticket, target: str, outcome: str, when: datetime, cycle: int = 1) -> None:
     SLAOutcome.objects.create(
         ticket=ticket,
         target=target,
-        cycle=1,
+        cycle=cycle,
         outcome=outcome,
         decided_at=when,
         first_due_at=when,
@@ -110,12 +110,14 @@ def week(team, make_member) -> Week:
     # T4: 09:00-16:00 = 7 h. T1: Fri 1 h + Mon 8 h + Tue 8 h + Wed 30 min = 17.5 h.
     _status(t["T4"], "resolved", berlin(31, 16))
     _status(t["T1"], "resolved", berlin(1, 9, 30, month=4))
-    # Stored SLA outcomes: first response met twice and breached once; resolution met once, breached once.
+    # Stored SLA outcomes: first response met twice and breached once; resolution met twice (T4, and T2's
+    # second cycle after its reopening: every cycle counts) and breached once.
     _outcome(t["T1"], "first_response", "breached", berlin(30, 9))
     _outcome(t["T2"], "first_response", "met", berlin(30, 9, 30))
     _outcome(t["T4"], "first_response", "met", berlin(31, 13))
     _outcome(t["T4"], "resolution", "met", berlin(31, 16))
     _outcome(t["T1"], "resolution", "breached", berlin(1, 9, month=4))
+    _outcome(t["T2"], "resolution", "met", berlin(31, 11), cycle=2)
     # Surveys: T4 sent Tuesday, answered 5 on Wednesday; T1 sent Wednesday, answered 2 on Thursday;
     # T2 sent Tuesday, never answered.
     _survey(t["T4"], berlin(31, 17), berlin(1, 10, month=4), 5)

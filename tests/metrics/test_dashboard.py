@@ -55,7 +55,7 @@ def test_the_week_on_the_page_and_in_its_csv(ready, login):
         assert f'id="tile-{key}"' in page
         assert f'<div class="fs-4 fw-semibold tile-value">{row[3]}</div>' in page, key
     weekly = _csv(client, ready.team, "weekly")
-    assert weekly[1][:5] == ["2026-03-30", "66.7", "3", "50.0", "2"]
+    assert weekly[1][:5] == ["2026-03-30", "66.7", "3", "66.7", "3"]
     assert "2 h" in page and "Show the numbers" in page
 
 
