@@ -70,7 +70,7 @@ class Stats:
     p90: float | None = None
 
 
-def _where(scope: Scope, params: list[Any]) -> str:
+def where_sql(scope: Scope, params: list[Any]) -> str:
     sql = "team_id IN ({}) AND day >= %s AND day <= %s".format(", ".join(["%s"] * len(scope.team_ids)))
     params += [*scope.team_ids, scope.first, scope.last]
     if scope.priority:
@@ -86,7 +86,7 @@ def duration_stats(scope: Scope) -> dict[str, Stats]:
     """Count, median and 90th percentile of each kind of duration that ended in the period (one query)."""
     table = TicketDuration._meta.db_table
     params: list[Any] = []
-    where = _where(scope, params)
+    where = where_sql(scope, params)
     out: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -197,7 +197,7 @@ def duration_stats_of(scope: Scope, split: date) -> tuple[dict[str, Stats], dict
     one query over both."""
     table = TicketDuration._meta.db_table
     params: list[Any] = [split]
-    where = _where(replace(scope, first=scope.previous().first), params)
+    where = where_sql(replace(scope, first=scope.previous().first), params)
     now_stats: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
     before: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
     with connection.cursor() as cursor:
@@ -266,7 +266,7 @@ def weekly(scope: Scope) -> list[Week]:
     medians: dict[tuple[date, str], float | None] = {}
     table = TicketDuration._meta.db_table
     params: list[Any] = []
-    where = _where(scope, params) + " AND kind IN (%s, %s)"
+    where = where_sql(scope, params) + " AND kind IN (%s, %s)"
     params += [DurationKind.FIRST_RESPONSE, DurationKind.RESOLUTION]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

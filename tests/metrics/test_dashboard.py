@@ -143,7 +143,7 @@ def test_the_query_count_does_not_grow_with_history(ready, login):
                        priority=2, channel="email", seconds=3600)
         for n in range(365)
     )  # fmt: skip
-    assert count() == before == 22
+    assert count() == before == 23
 
 
 def test_cumulative_flow_and_cycle_times_of_the_week(ready, login):
