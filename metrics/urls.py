@@ -10,4 +10,5 @@ urlpatterns = [
     path("goals/new/", views.goal_new, name="goal-new"),
     path("goals/<int:pk>/", views.goal_detail, name="goal"),
     path("goals/<int:pk>/status/", views.goal_status, name="goal-status"),
+    path("projects/<int:pk>/goals/", views.project_goals, name="project-goals"),
 ]

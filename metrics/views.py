@@ -31,7 +31,10 @@ from metrics.display import value_text
 from metrics.forms import DashboardFilters, GoalForm, GoalStatusForm
 from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline, team_today
 from metrics.models import Goal, GoalPoint
+from metrics.roi import project_returns
 from planning.standups import open_blockers_of_teams
+from projects.models import Project
+from projects.services import budget_of
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
@@ -279,7 +282,9 @@ def smart_checks(form: GoalForm) -> list[dict[str, Any]]:
 @team_view(Action.MANAGE_WORK)
 def goal_new(request: HttpRequest, team: Team) -> HttpResponse:
     today = team_today(team)
-    form = GoalForm(request.POST or None, team=team, today=today)
+    project = request.GET.get("project", "")
+    form = GoalForm(request.POST or None, team=team, today=today,
+                    initial={"project": int(project)} if project.isdigit() else {})  # fmt: skip
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -350,3 +355,15 @@ def goal_status(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
             return redirect("metrics:goal", team.slug, goal.pk)
     goal.refresh_from_db()
     return render(request, "metrics/goal.html", _goal_context(request, team, goal, form), status=400)
+
+
+@team_view()
+def project_goals(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
+    """The project page's region: its goals with their progress, and its return (ROI) around the launch."""
+    project = get_object_or_404(Project, team=team, pk=pk)
+    context = {
+        "team": team, "project": project, "goals": [r for r in goal_rows((team.pk,)) if r["goal"].project_id == pk],
+        "returns": project_returns(project, team_today(team)), "budget": budget_of(project), **SECTION,
+        "current_section": "projects:list",
+    }  # fmt: skip
+    return fragment_or_page(request, "metrics/project_goals.html", "project-goals", context)

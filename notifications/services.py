@@ -206,3 +206,18 @@ def preferences_save(*, user: User, choices: dict[str, tuple[bool, str]]) -> Non
         NotificationPreference.objects.update_or_create(
             user=user, group=group, defaults={"in_app": in_app, "email": email}
         )
+
+
+def mail_people(*, addresses: Iterable[str], subject: str, body: str) -> int:
+    """Mail people who are not users (a project's outside stakeholders) through the outbox, after the commit.
+
+    Each address once; returns how many mails were queued.
+    """
+    unique = sorted({a.strip().lower() for a in addresses if a and a.strip()})
+    if not unique:
+        return 0
+    rows = OutgoingMail.objects.bulk_create(
+        OutgoingMail(to=address, subject=(MAIL_SUBJECT_PREFIX + subject)[:200], body=body) for address in unique
+    )
+    deliver_after_commit([row.pk for row in rows])
+    return len(rows)

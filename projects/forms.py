@@ -1,11 +1,79 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
-from projects.models import Framework, ProjectStatus
+from core.forms import RefusalForm
+from projects.models import CostCategory, Framework, ProjectStatus
+from teams.models import Team, User
+
+DATE = forms.DateInput(attrs={"type": "date"})
+HEALTH = [("green", "On track"), ("amber", "At risk"), ("red", "Off track")]
 
 
 class ProjectForm(forms.Form):
     name = forms.CharField(max_length=160)
     framework = forms.ChoiceField(choices=Framework.choices, initial=Framework.KANBAN)
     status = forms.ChoiceField(choices=ProjectStatus.choices, initial=ProjectStatus.ACTIVE)
+
+
+def _members(team: Team) -> Any:
+    return User.objects.filter(memberships__team=team).order_by("first_name", "username")
+
+
+class ProjectEditForm(RefusalForm):
+    name = forms.CharField(max_length=160)
+    framework = forms.ChoiceField(choices=Framework.choices)
+    status = forms.ChoiceField(choices=ProjectStatus.choices)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    scope_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="In scope",
+                               help_text="One item a line.")  # fmt: skip
+    scope_out = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Out of scope",
+                                help_text="One item a line.")  # fmt: skip
+    start = forms.DateField(widget=DATE, required=False)
+    target_date = forms.DateField(widget=DATE, required=False, label="Target date")
+    launch_date = forms.DateField(widget=DATE, required=False, label="Launch date",
+                                  help_text="ROI compares the goals' metrics before and after it.")  # fmt: skip
+    budget_planned = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2, required=False,
+                                        label="Budget planned",
+                                        error_messages={"min_value": "A budget cannot be negative."})  # fmt: skip
+    allow_overlap = forms.BooleanField(required=False, label="Phases may overlap")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(team)  # type: ignore[attr-defined]
+
+    def changes(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version")
+        return data
+
+
+class CostForm(RefusalForm):
+    date = forms.DateField(widget=DATE)
+    amount = forms.DecimalField(min_value=0, max_digits=12, decimal_places=2,
+                                error_messages={"min_value": "An amount cannot be negative."})  # fmt: skip
+    category = forms.ChoiceField(choices=CostCategory.choices)
+    note = forms.CharField(max_length=200, required=False)
+    service_fields = {"day": "date"}
+
+
+class StakeholderForm(RefusalForm):
+    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Someone outside the team",
+                                  label="Team member")  # fmt: skip
+    name = forms.CharField(max_length=120, required=False, label="Name (outside the team)")
+    email = forms.EmailField(required=False, label="Email (outside the team)")
+    role = forms.CharField(max_length=120, required=False)
+    wants_updates = forms.BooleanField(required=False, initial=True, label="Mail them status updates")
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = _members(team)  # type: ignore[attr-defined]
+
+
+class UpdateForm(RefusalForm):
+    health = forms.ChoiceField(choices=HEALTH, initial="green")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Update")

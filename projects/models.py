@@ -1,8 +1,15 @@
-"""Projects of a team. Sprints, goals, phases and RACI arrive with their features."""
+"""Projects of a team: scope, dates, budget and costs, stakeholders and status updates.
+
+Phases, gates, baselines and RACI come with their features; a project's
+sprints live in planning, its goals and ROI in metrics, its tickets in tickets.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
+from django.db.models import F, Q
 
 from projects.querysets import ProjectQuerySet
 
@@ -14,7 +21,7 @@ class Framework(models.TextChoices):
 
 
 class ProjectStatus(models.TextChoices):
-    PLANNED = "planned", "Planned"
+    PROPOSED = "proposed", "Proposed"
     ACTIVE = "active", "Active"
     ON_HOLD = "on_hold", "On hold"
     DONE = "done", "Done"
@@ -26,13 +33,106 @@ class Project(models.Model):
     name = models.CharField(max_length=160)
     framework = models.CharField(max_length=16, choices=Framework.choices, default=Framework.KANBAN)
     status = models.CharField(max_length=16, choices=ProjectStatus.choices, default=ProjectStatus.ACTIVE)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")  # fmt: skip
+    description = models.TextField(blank=True)
+    scope_in = models.JSONField(default=list, blank=True, help_text="What the project delivers, one item a line.")
+    scope_out = models.JSONField(default=list, blank=True, help_text="What it explicitly does not.")
+    start = models.DateField(null=True, blank=True)
+    target_date = models.DateField(null=True, blank=True, help_text="When it is due to finish.")
+    launch_date = models.DateField(null=True, blank=True, help_text="When it went (or goes) live: ROI compares "
+                                   "its goals' metrics before and after.")  # fmt: skip
+    budget_planned = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
+                                         validators=[MinValueValidator(0)])  # fmt: skip
+    allow_overlap = models.BooleanField(default=False, help_text="Phases may overlap (hybrid plans).")
     created_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1)
 
     objects = ProjectQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["team", "name"], name="project_unique_team_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "name"], name="project_unique_team_name"),
+            models.CheckConstraint(condition=Q(target_date__isnull=True) | Q(start__isnull=True)
+                                   | Q(target_date__gte=F("start")), name="project_dates_in_order"),
+            models.CheckConstraint(condition=Q(budget_planned__isnull=True) | Q(budget_planned__gte=0),
+                                   name="project_budget_not_negative"),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return self.name
+
+
+class CostCategory(models.TextChoices):
+    PEOPLE = "people", "People"
+    TOOLS = "tools", "Tools"
+    TRAINING = "training", "Training"
+    EXTERNAL = "external", "External"
+
+
+class CostEntry(models.Model):
+    """Money spent on a project: what, when, how much, who entered it."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="costs")
+    date = models.DateField()
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(0)])
+    category = models.CharField(max_length=16, choices=CostCategory.choices)
+    note = models.CharField(max_length=200, blank=True)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                   related_name="+")  # fmt: skip
+    entered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gte=0), name="cost_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.category} {self.amount}"
+
+
+class Stakeholder(models.Model):
+    """Someone the project keeps informed: a team member, or a named outside person with an email."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="stakeholders")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")  # fmt: skip
+    name = models.CharField(max_length=120, blank=True)
+    email = models.EmailField(blank=True)
+    role = models.CharField(max_length=120, blank=True, help_text="Sponsor, vendor contact, …")
+    wants_updates = models.BooleanField(default=True, help_text="Mail them each status update.")
+
+    class Meta:
+        ordering = ["project", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(user__isnull=False) | (~Q(name="") & ~Q(email="")),
+                                   name="stakeholder_is_someone"),
+            models.UniqueConstraint(fields=["project", "user"], condition=Q(user__isnull=False),
+                                    name="stakeholder_member_once"),
+            models.UniqueConstraint(fields=["project", "email"], condition=~Q(email=""),
+                                    name="stakeholder_email_once"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return self.name or str(self.user_id)
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name if self.user_id and self.user else self.name
+
+
+class StatusUpdate(models.Model):
+    """A short note from a lead on how the project stands; the latest shows on the overview."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    health = models.CharField(max_length=8, choices=[("green", "On track"), ("amber", "At risk"),
+                                                     ("red", "Off track")], default="green")  # fmt: skip
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.created_at:%Y-%m-%d}"

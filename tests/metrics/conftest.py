@@ -79,6 +79,11 @@ def _survey(ticket: Ticket, sent: datetime, answered: datetime | None = None, sc
 
 @pytest.fixture
 def week(team, make_member) -> Week:
+    return build_week(team, make_member)
+
+
+def build_week(team, make_member) -> Week:
+    """The hand-computed week (see the module docstring), for fixtures here and in other test folders."""
     Team.objects.filter(pk=team.pk).update(time_zone="Europe/Berlin")
     team.refresh_from_db()
     for weekday in range(5):

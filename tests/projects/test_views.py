@@ -42,7 +42,7 @@ def test_project_list_queries_do_not_grow(team, make_member, login, django_asser
 def test_lead_creates_a_project_and_duplicates_are_explained(team, make_member, login):
     client = login(make_member(team, Role.LEAD))
     url = reverse("projects:create", args=[team.slug])
-    response = client.post(url, {"name": "Helpdesk migration", "framework": "waterfall", "status": "planned"})
+    response = client.post(url, {"name": "Helpdesk migration", "framework": "waterfall", "status": "proposed"})
     assert response.status_code == 302
     assert Project.objects.get(team=team).framework == "waterfall"
     again = client.post(url, {"name": "helpdesk MIGRATION", "framework": "scrum", "status": "active"})
