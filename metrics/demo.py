@@ -12,10 +12,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from core.errors import RuleBroken
 from metrics.goals import GOAL_METRICS, GoalDraft, goal_create, goal_point, metric_value, team_today
 from metrics.models import Goal, GoalPoint
+from projects.models import Project
 from teams.models import Membership, Role, Team
 
 # Metrics a demo goal may use, in order of preference (the first that fits is taken).
@@ -106,11 +108,45 @@ def seed_goals(*, teams: Mapping[str, Team], now: datetime) -> GoalSeedResult:
             except RuleBroken:
                 continue
             if deadline <= today:
-                # A goal of the past (the form only takes future deadlines): its deadline set back, the points
-                # after it dropped, then decided by its deadline's point as beat did on that day.
-                GoalPoint.objects.filter(goal=goal, day__gt=deadline).delete()
-                Goal.objects.filter(pk=goal.pk).update(deadline=deadline, current_on=None)
-                goal.refresh_from_db()
-                goal_point(goal, deadline, now)
+                _set_back(goal, deadline, now)
             result.goals += 1
+        result.goals += _project_goal(team, owner, today, now)
     return result
+
+
+def _set_back(goal: Goal, deadline: date, now: datetime) -> None:
+    """A goal of the past (the form only takes future deadlines): its deadline set back, the points after it
+    dropped, then decided by its deadline's point as beat did on that day."""
+    GoalPoint.objects.filter(goal=goal, day__gt=deadline).delete()
+    Goal.objects.filter(pk=goal.pk).update(deadline=deadline, current_on=None)
+    goal.refresh_from_db()
+    goal_point(goal, deadline, now)
+
+
+def _project_goal(team: Team, owner: Any, today: date, now: datetime) -> int:
+    """The team's launched project gets a goal on a metric that moved the right way around its launch, so its
+    return shows a before and an after."""
+    project = Project.objects.filter(
+        team=team, launch_date__isnull=False, launch_date__lte=today - timedelta(days=30)
+    ).first()
+    if project is None or Goal.objects.filter(project=project).exists() or project.launch_date is None:
+        return 0
+    launch = project.launch_date
+    for key in PREFERRED:
+        before = _value(team, key, launch - timedelta(days=30), launch - timedelta(days=1), now)
+        after = _value(team, key, launch, launch + timedelta(days=29), now)
+        if before is None or after is None or not _better(key, before, after):
+            continue
+        draft = GoalDraft(
+            name=f"{project.name}: what it changed", metric=key, target_kind="absolute",
+            target_input=round(before + (after - before) * 0.8, 1), start=launch, deadline=today + timedelta(days=1),
+            baseline_first=launch - timedelta(days=30), baseline_last=launch - timedelta(days=1), owner=owner,
+            project=project,
+        )  # fmt: skip
+        try:
+            goal = goal_create(team=team, by=owner, draft=draft, now=now)
+        except RuleBroken:
+            continue
+        _set_back(goal, launch + timedelta(days=29), now)
+        return 1
+    return 0

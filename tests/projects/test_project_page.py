@@ -92,7 +92,7 @@ def test_costs_add_up_against_the_budget_and_negative_money_is_refused(team, pro
         assert client.post(url, {"date": day, "amount": amount, "category": category}).status_code == 302
     assert CostEntry.objects.filter(project=project).count() == 2
     page = client.get(reverse("projects:detail", args=[team.slug, project.pk])).content.decode()
-    assert "650.50 spent of 1000.00" in page and "349.50 left (65 % used)" in page
+    assert "650.50 spent of 1,000.00" in page and "349.50 left (65 % used)" in page
     assert 'class="burn-chart"' in page and "Tools: 400.00" in page
 
 

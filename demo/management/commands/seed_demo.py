@@ -12,6 +12,7 @@ from core.bulk import analyze
 from metrics.daily import team_rebuild
 from metrics.demo import seed_goals
 from planning.demo.sprints import seed_sprints
+from projects.demo import seed_project_facts
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo.follow import seed_following
@@ -75,6 +76,8 @@ class Command(BaseCommand):
                 feedback_result = seed_feedback(teams=teams, today=today)
                 # Saved views, followers, @mentions and a logged customer reply (and what they notified).
                 follow_result = seed_following(teams=teams)
+                # Project facts: scope, dates, budgets and costs, stakeholders, status updates.
+                project_result = seed_project_facts(teams=teams, today=today)
                 # Sprint history: closed sprints with additions and carry-overs, an active one, the next planned.
                 sprint_result = seed_sprints(teams=teams, today=today, seed=options["seed"])
             # Daily figures of the demo history, as beat keeps them (the dashboard reads these).
@@ -114,6 +117,8 @@ class Command(BaseCommand):
                     f"Sprints: {sprint_result.sprints} sprints, {sprint_result.snapshots} daily snapshots."
                 )
             self.stdout.write(f"Metrics: daily figures of {figure_days} team-days, {goal_result.goals} goals.")
+            if project_result.projects:
+                self.stdout.write(f"Projects: facts for {project_result.projects}, {project_result.costs} costs.")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, what in SIGN_INS:
             self.stdout.write(f"  {username:<8} {what}")
