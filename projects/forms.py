@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from core.forms import RefusalForm
-from projects.models import CostCategory, Framework, ProjectStatus
+from projects.models import CostCategory, Framework, GateDecision, ProjectStatus
 from teams.models import Team, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -77,3 +77,54 @@ class StakeholderForm(RefusalForm):
 class UpdateForm(RefusalForm):
     health = forms.ChoiceField(choices=HEALTH, initial="green")
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Update")
+
+
+class PhaseForm(RefusalForm):
+    name = forms.CharField(max_length=120)
+    planned_start = forms.DateField(widget=DATE, label="Start")
+    planned_end = forms.DateField(widget=DATE, label="End")
+
+
+class ReplanForm(RefusalForm):
+    planned_start = forms.DateField(widget=DATE, label="Start")
+    planned_end = forms.DateField(widget=DATE, label="End")
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class DeliverableForm(RefusalForm):
+    title = forms.CharField(max_length=200)
+    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="No owner yet")
+    due = forms.DateField(widget=DATE, required=False)
+
+    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _members(team)  # type: ignore[attr-defined]
+
+
+class TickForm(forms.Form):
+    done = forms.BooleanField(required=False)
+    version = forms.IntegerField()
+
+
+class WaiveForm(RefusalForm):
+    reason = forms.CharField(max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class GateForm(RefusalForm):
+    decision = forms.ChoiceField(choices=GateDecision.choices)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class MilestoneForm(RefusalForm):
+    name = forms.CharField(max_length=160)
+    date = forms.DateField(widget=DATE)
+    service_fields = {"day": "date"}
+
+
+class RaciRowForm(RefusalForm):
+    activity = forms.CharField(max_length=200)
+
+
+class RaciCycleForm(forms.Form):
+    person = forms.CharField(max_length=20)

@@ -136,3 +136,152 @@ class StatusUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.created_at:%Y-%m-%d}"
+
+
+# --- Waterfall: phases, deliverables, gates, milestones --------------------------------------------------------
+
+DEFAULT_PHASES = ("Planning", "Pilot", "Execution", "Testing", "Launch")
+
+
+class Phase(models.Model):
+    """A stage of a project in order, with planned and actual dates; it closes through an approved gate."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="phases")
+    order = models.PositiveSmallIntegerField()
+    name = models.CharField(max_length=120)
+    planned_start = models.DateField()
+    planned_end = models.DateField()
+    actual_start = models.DateField(null=True, blank=True)
+    actual_end = models.DateField(null=True, blank=True)
+    closed = models.BooleanField(default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["project", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "order"], name="phase_unique_order"),
+            models.CheckConstraint(condition=Q(planned_end__gte=F("planned_start")), name="phase_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Deliverable(models.Model):
+    """A checklist item of a phase: who delivers it by when; done, or waived with a reason."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="deliverables")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                              related_name="+")  # fmt: skip
+    due = models.DateField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                related_name="+")  # fmt: skip
+    waived_reason = models.CharField(max_length=300, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["phase", "due", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def settled(self) -> bool:
+        return self.done_at is not None or bool(self.waived_reason)
+
+
+class GateDecision(models.TextChoices):
+    APPROVED = "approved", "Approved"
+    CONDITIONS = "conditions", "Approved with conditions"
+    REJECTED = "rejected", "Rejected"
+
+
+class Gate(models.Model):
+    """A decision at the end of a phase: who decided what, when and why. Never edited; a new one follows."""
+
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="gates")
+    decision = models.CharField(max_length=16, choices=GateDecision.choices)
+    comment = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["phase", "decided_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.phase_id} {self.decision}"
+
+
+class Milestone(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="milestones")
+    name = models.CharField(max_length=160)
+    date = models.DateField()
+    reached_at = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project", "date", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# --- RACI -------------------------------------------------------------------------------------------------------
+
+
+class RaciRole(models.TextChoices):
+    RESPONSIBLE = "R", "Responsible"
+    ACCOUNTABLE = "A", "Accountable"
+    CONSULTED = "C", "Consulted"
+    INFORMED = "I", "Informed"
+
+
+class RaciRow(models.Model):
+    """An activity of the matrix: a phase, a deliverable (each has a row) or a named activity."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="raci_rows")
+    activity = models.CharField(max_length=200, blank=True)
+    phase = models.OneToOneField(Phase, on_delete=models.CASCADE, null=True, blank=True, related_name="raci_row")
+    deliverable = models.OneToOneField(Deliverable, on_delete=models.CASCADE, null=True, blank=True,
+                                       related_name="raci_row")  # fmt: skip
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["project", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        if self.phase_id and self.phase:
+            return f"Phase: {self.phase.name}"
+        if self.deliverable_id and self.deliverable:
+            return self.deliverable.title
+        return self.activity
+
+
+class RaciCell(models.Model):
+    """One person's role on one row: a team member or an outside stakeholder."""
+
+    row = models.ForeignKey(RaciRow, on_delete=models.CASCADE, related_name="cells")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="+")  # fmt: skip
+    stakeholder = models.ForeignKey(Stakeholder, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    role = models.CharField(max_length=1, choices=RaciRole.choices)
+
+    class Meta:
+        constraints = [
+            # Exactly one person is Accountable for an activity: the database holds it, so two clicks at once
+            # cannot make two.
+            models.UniqueConstraint(fields=["row"], condition=Q(role="A"), name="raci_one_accountable"),
+            models.UniqueConstraint(fields=["row", "user"], condition=Q(user__isnull=False), name="raci_user_once"),
+            models.UniqueConstraint(fields=["row", "stakeholder"], condition=Q(stakeholder__isnull=False),
+                                    name="raci_stakeholder_once"),
+            models.CheckConstraint(condition=Q(user__isnull=False, stakeholder__isnull=True)
+                                   | Q(user__isnull=True, stakeholder__isnull=False), name="raci_cell_one_person"),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.row_id} {self.role}"

@@ -3,7 +3,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from core.errors import RuleBroken, StaleEdit
 from core.stale import refuse_stale
-from projects import services
+from projects import raci, services
 from projects.forms import CostForm, ProjectEditForm, ProjectForm, StakeholderForm, UpdateForm
-from projects.models import Project, ProjectStatus
+from projects.models import Deliverable, Project, ProjectStatus
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
@@ -104,6 +104,11 @@ def _detail_context(request: TeamRequest, team: Team, project: Project, **forms_
         "stakeholders": list(project.stakeholders.select_related("user")),
         "updates": list(project.updates.select_related("author")[:10]),
         "slippage": _slippage(project, timezone.localdate()), **counts,
+        "raci_to_fix": raci.rows_to_fix(project), "today": timezone.localdate(),
+        "open_deliverables": list(
+            Deliverable.objects.filter(phase__project=project, done_at__isnull=True, waived_reason="")
+            .select_related("owner", "phase").order_by(F("due").asc(nulls_last=True), "id")[:8]
+        ),
         "edit_form": forms_.get("edit_form") or ProjectEditForm(initial=edit_initial, team=team),
         "cost_form": forms_.get("cost_form") or CostForm(initial={"date": timezone.localdate()}),
         "stakeholder_form": forms_.get("stakeholder_form") or StakeholderForm(team=team),

@@ -1,0 +1,240 @@
+"""Waterfall plans: phases in order with deliverables, gates that close them, and milestones.
+
+Rules (README "Projects"):
+
+- phases do not overlap unless the project allows it; a closed phase is not
+  edited any more;
+- a phase closes only through an approved gate (with or without conditions),
+  and only when each of its deliverables is done or waived with a reason;
+- a gate is decided by the phase's Accountable (its RACI row) or the project
+  owner, always with a comment; decisions are records, never edited;
+- approving closes the phase (actual end today) and starts the next one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import Invalid, RuleBroken
+from core.stale import lock_if_current
+from notifications.services import notify
+from projects.models import (
+    DEFAULT_PHASES,
+    Deliverable,
+    Gate,
+    GateDecision,
+    Milestone,
+    Phase,
+    Project,
+    RaciCell,
+    RaciRole,
+    RaciRow,
+)
+from teams.models import Membership, Role, User
+
+
+def _check_dates(project: Project, start: date, end: date, *, order: int, exclude: int | None = None) -> None:
+    if end < start:
+        raise Invalid({"planned_end": "The phase ends before it starts."})
+    if project.allow_overlap:
+        return
+    others = Phase.objects.filter(project=project).exclude(pk=exclude or 0)
+    before = others.filter(order__lt=order).order_by("-order").first()
+    after = others.filter(order__gt=order).order_by("order").first()
+    if before is not None and start <= before.planned_end:
+        ends = f"{before.planned_end:%-d %b %Y}"
+        raise Invalid({"planned_start": f"It would overlap “{before.name}”, which ends {ends}. Start it later, or "
+                                        "allow overlapping phases on the project."})  # fmt: skip
+    if after is not None and end >= after.planned_start:
+        starts = f"{after.planned_start:%-d %b %Y}"
+        raise Invalid({"planned_end": f"It would overlap “{after.name}”, which starts {starts}. End it earlier, "
+                                      "move that phase, or allow overlapping phases on the project."})  # fmt: skip
+
+
+def phases_default(*, project: Project, start: date | None = None, weeks_each: int = 2) -> list[Phase]:
+    """The default plan: planning, pilot, execution, testing, launch, back to back (none if it has phases)."""
+    if project.phases.exists():
+        return list(project.phases.all())
+    day = start or project.start or timezone.localdate()
+    phases = []
+    for n, name in enumerate(DEFAULT_PHASES, start=1):
+        end = day + timedelta(days=7 * weeks_each - 1)
+        phases.append(Phase(project=project, order=n, name=name, planned_start=day, planned_end=end))
+        day = end + timedelta(days=1)
+    created = Phase.objects.bulk_create(phases)
+    RaciRow.objects.bulk_create(RaciRow(project=project, phase=p, order=p.order * 1000) for p in created)
+    return created
+
+
+@transaction.atomic
+def phase_add(*, project: Project, name: str, planned_start: date, planned_end: date) -> Phase:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid({"name": "Give the phase a name."})
+    Project.objects.select_for_update().filter(pk=project.pk).values_list("pk").get()  # serialise the numbering
+    last = Phase.objects.filter(project=project).order_by("-order").first()
+    order = (last.order if last else 0) + 1
+    _check_dates(project, planned_start, planned_end, order=order)
+    phase = Phase.objects.create(project=project, order=order, name=name, planned_start=planned_start,
+                                 planned_end=planned_end)  # fmt: skip
+    RaciRow.objects.create(project=project, phase=phase, order=order * 1000)
+    return phase
+
+
+@transaction.atomic
+def phase_replan(*, phase: Phase, expected_version: int, planned_start: date, planned_end: date) -> Phase:
+    """Move a phase's planned dates (the timeline's drag): version-checked; overlap refused unless allowed."""
+    locked = lock_if_current(Phase.objects.select_related("project"), pk=phase.pk, seen=expected_version)
+    if locked.closed:
+        raise RuleBroken(f"“{locked.name}” is closed: its dates are history now.")
+    _check_dates(locked.project, planned_start, planned_end, order=locked.order, exclude=locked.pk)
+    locked.planned_start, locked.planned_end = planned_start, planned_end
+    locked.version += 1
+    locked.save(update_fields=["planned_start", "planned_end", "version"])
+    return locked
+
+
+def _open_phase(phase: Phase) -> None:
+    if phase.closed:
+        raise RuleBroken(f"“{phase.name}” is closed: its deliverables are history now.")
+
+
+@transaction.atomic
+def deliverable_add(*, phase: Phase, title: str, owner: User | None = None, due: date | None = None) -> Deliverable:
+    _open_phase(phase)
+    title = " ".join(title.split())
+    if not title:
+        raise Invalid({"title": "Say what is to be delivered."})
+    if owner is not None and not Membership.objects.filter(team_id=phase.project.team_id, user=owner).exists():
+        raise Invalid({"owner": "The owner must be a member of the team."})
+    deliverable = Deliverable.objects.create(phase=phase, title=title[:200], owner=owner, due=due)
+    row = RaciRow.objects.create(project_id=phase.project_id, deliverable=deliverable,
+                                 order=phase.order * 1000 + deliverable.pk % 1000)  # fmt: skip
+    if owner is not None:
+        RaciCell.objects.create(row=row, user=owner, role=RaciRole.RESPONSIBLE)
+    return deliverable
+
+
+def may_tick(deliverable: Deliverable, membership: Membership, manages: bool) -> bool:
+    """Leads and managers tick any deliverable; agents the ones they own."""
+    return manages or (membership.role == Role.AGENT and deliverable.owner_id == membership.user_id)
+
+
+@transaction.atomic
+def deliverable_tick(*, deliverable: Deliverable, by: User, expected_version: int, done: bool) -> Deliverable:
+    locked = lock_if_current(Deliverable.objects.select_related("phase"), pk=deliverable.pk, seen=expected_version)
+    _open_phase(locked.phase)
+    locked.done_at, locked.done_by = (timezone.now(), by) if done else (None, None)
+    locked.version += 1
+    locked.save(update_fields=["done_at", "done_by", "version"])
+    return locked
+
+
+@transaction.atomic
+def deliverable_waive(*, deliverable: Deliverable, expected_version: int, reason: str) -> Deliverable:
+    locked = lock_if_current(Deliverable.objects.select_related("phase"), pk=deliverable.pk, seen=expected_version)
+    _open_phase(locked.phase)
+    reason = " ".join(reason.split())
+    if not reason:
+        raise Invalid({"reason": "A waived deliverable needs a reason: the gate review reads it."})
+    locked.waived_reason = reason[:300]
+    locked.version += 1
+    locked.save(update_fields=["waived_reason", "version"])
+    return locked
+
+
+def accountable_of(phase: Phase) -> User | None:
+    cell = RaciCell.objects.filter(row__phase=phase, role=RaciRole.ACCOUNTABLE, user__isnull=False).first()
+    return cell.user if cell else None
+
+
+def may_decide(phase: Phase, user: User) -> bool:
+    project = phase.project
+    if project.owner_id == user.pk:
+        return True
+    accountable = accountable_of(phase)
+    return accountable is not None and accountable.pk == user.pk
+
+
+def _people(phase: Phase, roles: tuple[str, ...]) -> list[User]:
+    cells = RaciCell.objects.filter(row__phase=phase, role__in=roles, user__isnull=False).select_related("user")
+    return [c.user for c in cells if c.user is not None]
+
+
+@transaction.atomic
+def gate_decide(*, phase: Phase, by: User, decision: str, comment: str, today: date | None = None) -> Gate:
+    """Record the gate decision; an approval closes the phase (its deliverables settled) and opens the next."""
+    locked = Phase.objects.select_for_update().select_related("project", "project__team").get(pk=phase.pk)
+    if locked.closed:
+        raise RuleBroken(f"“{locked.name}” is already closed.")
+    if not may_decide(locked, by):
+        raise RuleBroken("Only the phase's Accountable (in the RACI matrix) or the project owner decides its gate.")
+    if decision not in GateDecision.values:
+        raise Invalid({"decision": "Approve, approve with conditions, or reject."})
+    comment = comment.strip()
+    if not comment:
+        raise Invalid({"comment": "A gate decision needs a comment: what was reviewed, and why."})
+    if decision != GateDecision.REJECTED:
+        open_items = [d.title for d in locked.deliverables.order_by("id") if not d.settled]
+        if open_items:
+            raise RuleBroken("The phase cannot close while deliverables are open: " + "; ".join(open_items[:5])
+                             + ". Mark them done, or waive them with a reason.")  # fmt: skip
+    gate = Gate.objects.create(phase=locked, decision=decision, comment=comment, decided_by=by)
+    today = today or timezone.localdate()
+    if decision != GateDecision.REJECTED:
+        locked.closed, locked.actual_end = True, today
+        locked.actual_start = locked.actual_start or locked.planned_start
+        locked.version += 1
+        locked.save(update_fields=["closed", "actual_end", "actual_start", "version"])
+        following = Phase.objects.filter(project=locked.project, order__gt=locked.order, closed=False).first()
+        if following is not None and following.actual_start is None:
+            Phase.objects.filter(pk=following.pk).update(actual_start=today)
+    project = locked.project
+    people = {u.pk: u for u in _people(locked, (RaciRole.RESPONSIBLE, RaciRole.ACCOUNTABLE))}
+    if project.owner is not None:
+        people[project.owner.pk] = project.owner
+    notify(users=people.values(), kind="project_gate", team_id=project.team_id, exclude=by,
+           subject=f"{project.name}: gate of {locked.name}",
+           message=f"{project.name}: the gate of “{locked.name}” was {GateDecision(decision).label.lower()} by "
+                   f"{by.display_name}: {comment}"[:300],
+           link=reverse("projects:plan", args=[project.team.slug, project.pk]),
+           dedupe_key=f"gate:{gate.pk}")  # fmt: skip
+    return gate
+
+
+def gate_request(*, phase: Phase, by: User) -> int:
+    """Ask the phase's Accountable (or the owner, without one) to decide its gate; returns people told."""
+    project = phase.project
+    deciders = [u for u in [accountable_of(phase), project.owner] if u is not None]
+    if not deciders:
+        raise RuleBroken("Nobody can decide this gate yet: make someone Accountable for the phase, or set an owner.")
+    notes = notify(users={u.pk: u for u in deciders}.values(), kind="project_gate_request", team_id=project.team_id,
+                   subject=f"{project.name}: gate review of {phase.name}",
+                   message=f"{by.display_name} asks for the gate review of “{phase.name}” in {project.name}.",
+                   link=reverse("projects:plan", args=[project.team.slug, project.pk]),
+                   dedupe_key=f"gate-request:{phase.pk}:{phase.version}:{phase.gates.count()}")  # fmt: skip
+    return len(notes)
+
+
+def milestone_add(*, project: Project, name: str, day: date) -> Milestone:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid({"name": "Give the milestone a name."})
+    return Milestone.objects.create(project=project, name=name[:160], date=day)
+
+
+def plan_of(project: Project) -> list[dict[str, Any]]:
+    """Phases with their deliverables and gates, for the plan page and the timeline (three queries)."""
+    phases = list(project.phases.order_by("order"))
+    deliverables: dict[int, list[Deliverable]] = {p.pk: [] for p in phases}
+    for d in Deliverable.objects.filter(phase__project=project).select_related("owner").order_by("due", "id"):
+        deliverables[d.phase_id].append(d)
+    gates: dict[int, list[Gate]] = {p.pk: [] for p in phases}
+    for g in Gate.objects.filter(phase__project=project).select_related("decided_by").order_by("decided_at", "id"):
+        gates[g.phase_id].append(g)
+    return [{"phase": p, "deliverables": deliverables[p.pk], "gates": gates[p.pk]} for p in phases]

@@ -1,0 +1,178 @@
+"""Phases, deliverables and gates, and the RACI matrix that names who decides."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from notifications.models import Notification
+from projects import phases, raci
+from projects.models import Gate, Phase, Project, RaciCell, RaciRow
+from teams.models import Role
+from tests.factories import ProjectFactory
+
+pytestmark = pytest.mark.django_db
+
+START = date(2027, 1, 4)
+
+
+@pytest.fixture
+def crm(team, make_member):
+    owner = make_member(team, Role.LEAD)
+    project = ProjectFactory(team=team, name="CRM rollout", framework="waterfall", owner=owner, start=START)
+    phases.phases_default(project=project)
+    return project
+
+
+def _phase(project: Project, order: int) -> Phase:
+    return Phase.objects.get(project=project, order=order)
+
+
+def test_default_phases_run_back_to_back_each_with_a_raci_row(crm):
+    names = list(Phase.objects.filter(project=crm).values_list("name", "planned_start", "planned_end"))
+    assert [n for n, _, _ in names] == ["Planning", "Pilot", "Execution", "Testing", "Launch"]
+    assert names[0][1:] == (START, START + timedelta(days=13))
+    assert all(names[n][1] == names[n - 1][2] + timedelta(days=1) for n in range(1, 5))
+    assert RaciRow.objects.filter(project=crm, phase__isnull=False).count() == 5
+
+
+def test_a_phase_that_would_overlap_the_next_is_refused_unless_the_project_allows_it(team, crm, login):
+    planning = _phase(crm, 1)
+    client = login(crm.owner)
+    url = reverse("projects:phase-replan", args=[team.slug, crm.pk, planning.pk])
+    late = {"planned_start": START, "planned_end": START + timedelta(days=20), "version": planning.version}
+    refused = client.post(url, late)
+    assert refused.status_code == 400 and "It would overlap “Pilot”" in refused.content.decode()
+    Project.objects.filter(pk=crm.pk).update(allow_overlap=True)
+    assert client.post(url, late).status_code == 302
+    stale = client.post(url, {**late, "planned_end": START + timedelta(days=18)})  # the version it read is old
+    assert stale.status_code == 409
+    assert _phase(crm, 1).planned_end == START + timedelta(days=20)
+
+
+def test_the_gate_closes_a_phase_only_when_its_deliverables_are_settled(team, crm, make_member, login):
+    planning = _phase(crm, 1)
+    agent = make_member(team, Role.AGENT)
+    charter = phases.deliverable_add(phase=planning, title="Project charter", owner=agent, due=START)
+    vendors = phases.deliverable_add(phase=planning, title="Vendor shortlist")
+    owner = login(crm.owner)
+    gate = reverse("projects:gate-decide", args=[team.slug, crm.pk, planning.pk])
+    blocked = owner.post(gate, {"decision": "approved", "comment": "Scope agreed"})
+    assert (
+        blocked.status_code == 400
+        and "deliverables are open: Project charter; Vendor shortlist" in blocked.content.decode()
+    )
+    no_comment = owner.post(gate, {"decision": "approved", "comment": ""})
+    assert no_comment.status_code == 400
+    # The agent ticks the deliverable they own; another agent may not.
+    tick = reverse("projects:deliverable-tick", args=[team.slug, crm.pk, charter.pk])
+    assert login(make_member(team, Role.AGENT)).post(tick, {"done": "on", "version": 1}).status_code == 403
+    assert login(agent).post(tick, {"done": "on", "version": 1}).status_code == 302
+    waive = reverse("projects:deliverable-waive", args=[team.slug, crm.pk, vendors.pk])
+    assert owner.post(waive, {"reason": "", "version": 1}).status_code == 400
+    assert owner.post(waive, {"reason": "Vendor already chosen by procurement", "version": 1}).status_code == 302
+    assert (
+        owner.post(gate, {"decision": "conditions", "comment": "Go, with a data-protection review"}).status_code == 302
+    )
+    planning.refresh_from_db()
+    assert planning.closed and planning.actual_end is not None
+    assert _phase(crm, 2).actual_start == planning.actual_end  # the pilot starts
+    assert owner.post(gate, {"decision": "approved", "comment": "again"}).status_code == 400  # closed already
+    edit = reverse("projects:deliverable-add", args=[team.slug, crm.pk, planning.pk])
+    assert owner.post(edit, {"title": "Late addition"}).status_code == 400  # a closed phase is history
+
+
+def test_only_the_accountable_or_the_owner_decides_and_both_r_and_a_hear_of_it(team, crm, make_member, login):
+    pilot = _phase(crm, 2)
+    lead, agent = make_member(team, Role.LEAD), make_member(team, Role.AGENT)
+    row = RaciRow.objects.get(phase=pilot)
+    RaciCell.objects.create(row=row, user=lead, role="A")
+    RaciCell.objects.create(row=row, user=agent, role="R")
+    gate = reverse("projects:gate-decide", args=[team.slug, crm.pk, pilot.pk])
+    other_lead = make_member(team, Role.LEAD)
+    assert login(other_lead).post(gate, {"decision": "rejected", "comment": "no"}).status_code == 403
+    request = reverse("projects:gate-request", args=[team.slug, crm.pk, pilot.pk])
+    assert login(agent).post(request).status_code == 302
+    assert Notification.objects.filter(user=lead, kind="project_gate_request").count() == 1
+    assert login(lead).post(gate, {"decision": "rejected", "comment": "Pilot data incomplete"}).status_code == 302
+    assert Gate.objects.get(phase=pilot).decision == "rejected" and not _phase(crm, 2).closed
+    told = set(Notification.objects.filter(kind="project_gate").values_list("user_id", flat=True))
+    assert told == {agent.pk, crm.owner_id}  # R and the owner; the Accountable decided it
+
+
+def test_raci_cells_cycle_and_one_accountable_per_row(team, crm, make_member, login):
+    row = RaciRow.objects.get(phase=_phase(crm, 1))
+    a, b = make_member(team, Role.AGENT), make_member(team, Role.AGENT)
+    url = reverse("projects:raci-cycle", args=[team.slug, crm.pk, row.pk])
+    client = login(crm.owner)
+    seen = []
+    for _ in range(5):
+        response = client.post(url, {"person": f"u{a.pk}"}, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200 and response.content.decode().startswith(f'<tr id="raci-row-{row.pk}"')
+        seen.append(RaciCell.objects.filter(row=row, user=a).values_list("role", flat=True).first())
+    assert seen == ["R", "A", "C", "I", None]
+    client.post(url, {"person": f"u{a.pk}"})
+    client.post(url, {"person": f"u{a.pk}"})  # a is Accountable
+    client.post(url, {"person": f"u{b.pk}"})  # b: R
+    skipped = client.post(url, {"person": f"u{b.pk}"}, HTTP_HX_REQUEST="true")  # A is taken: b goes to C
+    assert "Someone else is Accountable" in skipped.content.decode()
+    assert dict(RaciCell.objects.filter(row=row).values_list("user_id", "role")) == {a.pk: "A", b.pk: "C"}
+    assert client.post(url, {"person": "u999999"}).status_code == 302  # unknown person: refused, nothing saved
+    assert RaciCell.objects.filter(row=row).count() == 2
+
+
+def test_rows_to_fix_are_named_on_the_overview(team, crm, make_member, login):
+    row = RaciRow.objects.get(phase=_phase(crm, 1))
+    RaciCell.objects.create(row=row, user=crm.owner, role="A")
+    problems = {r.row.pk: r.problem for r in raci.rows_to_fix(crm)}
+    assert problems[row.pk] == "Needs at least one Responsible."
+    page = login(crm.owner).get(reverse("projects:detail", args=[team.slug, crm.pk])).content.decode()
+    assert "Phase: Planning: Needs at least one Responsible." in page
+
+
+def test_who_may_see_and_change_the_plan(team, other_team, crm, make_member, login):
+    viewer = login(make_member(team, Role.VIEWER))
+    for name in ("projects:plan", "projects:raci"):
+        assert viewer.get(reverse(name, args=[team.slug, crm.pk])).status_code == 200
+    row = RaciRow.objects.filter(project=crm).first()
+    assert (
+        viewer.post(reverse("projects:raci-cycle", args=[team.slug, crm.pk, row.pk]), {"person": "u1"}).status_code
+        == 403
+    )
+    assert viewer.post(reverse("projects:phase-add", args=[team.slug, crm.pk]), {}).status_code == 403
+    outsider = login(make_member(other_team, Role.MANAGER))
+    assert outsider.get(reverse("projects:plan", args=[team.slug, crm.pk])).status_code == 404
+    assert outsider.get(reverse("projects:plan", args=[other_team.slug, crm.pk])).status_code == 404
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are PostgreSQL's; CI runs this there")
+@pytest.mark.django_db(transaction=True)
+def test_two_people_made_accountable_at_once_leave_one(team, make_member):
+    import threading
+
+    project = ProjectFactory(team=team, name="Race")
+    row = raci.row_add(project=project, activity="Sign-off")
+    a, b = make_member(team, Role.AGENT), make_member(team, Role.AGENT)
+    RaciCell.objects.create(row=row, user=a, role="R")
+    RaciCell.objects.create(row=row, user=b, role="R")
+    barrier = threading.Barrier(2)
+
+    def click(person: str) -> None:
+        from django.db import connections
+
+        barrier.wait()
+        try:
+            raci.cycle(row=row, person=person)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=click, args=(f"u{u.pk}",)) for u in (a, b)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    roles = sorted(RaciCell.objects.filter(row=row).values_list("role", flat=True))
+    assert roles == ["A", "C"]
