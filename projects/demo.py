@@ -12,7 +12,21 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from projects.models import CostCategory, CostEntry, Framework, Project, ProjectStatus, Stakeholder, StatusUpdate
+from projects import phases
+from projects.models import (
+    CostCategory,
+    CostEntry,
+    Framework,
+    Gate,
+    Phase,
+    Project,
+    ProjectStatus,
+    RaciCell,
+    RaciRole,
+    RaciRow,
+    Stakeholder,
+    StatusUpdate,
+)
 from teams.models import Membership, Role, Team
 
 SCOPE = {
@@ -90,5 +104,53 @@ def seed_project_facts(*, teams: Mapping[str, Team], today: date) -> ProjectSeed
                 StatusUpdate.objects.filter(pk=update.pk).update(
                     created_at=update.created_at - timedelta(days=14 * (2 - n))
                 )
+            if project.framework == Framework.WATERFALL:
+                project.refresh_from_db()
+                seed_waterfall_plan(project=project, today=today)
             result.projects += 1
     return result
+
+
+def seed_waterfall_plan(*, project: Project, today: date) -> None:
+    """Halfway through: planning closed through an approved gate, the pilot under way and late against the
+    signed-off baseline, one RACI row still missing its Responsible."""
+    if project.phases.exists() or project.start is None:
+        return
+    team_members = list(Membership.objects.filter(team_id=project.team_id).select_related("user").order_by("pk"))
+    lead = next((m.user for m in team_members if m.role == Role.LEAD), None)
+    agents = [m.user for m in team_members if m.role == Role.AGENT] or ([lead] if lead else [])
+    span = max(70, ((project.target_date or today) - project.start).days)
+    created = phases.phases_default(project=project, start=project.start, weeks_each=max(2, span // 35))
+    owner = project.owner or lead
+    phases.baseline_save(project=project, by=owner, name="Signed-off plan")
+    work = {
+        "Planning": ["Project charter", "Vendor shortlist", "Data migration plan"],
+        "Pilot": ["Pilot with five agents", "Pilot feedback report"],
+        "Execution": ["Data migration", "Integration with the phone system"],
+        "Testing": ["User acceptance tests"],
+        "Launch": ["Go-live checklist", "Training for every agent"],
+    }
+    for phase in created:
+        for n, title in enumerate(work[phase.name]):
+            phases.deliverable_add(phase=phase, title=title, owner=agents[n % len(agents)],
+                                   due=phase.planned_start + timedelta(days=7 * (n + 1)))  # fmt: skip
+        row = RaciRow.objects.get(phase=phase)
+        if owner is not None:
+            RaciCell.objects.create(row=row, user=owner, role=RaciRole.ACCOUNTABLE)
+        if phase.name != "Execution":  # the row to fix: nobody Responsible yet
+            RaciCell.objects.create(row=row, user=agents[0], role=RaciRole.RESPONSIBLE)
+    planning, pilot = created[0], created[1]
+    for d in planning.deliverables.all():
+        phases.deliverable_tick(deliverable=d, by=d.owner or owner, expected_version=d.version, done=True)
+    Phase.objects.filter(pk=planning.pk).update(actual_start=planning.planned_start)
+    closed_on = planning.planned_end + timedelta(days=2)
+    gate = phases.gate_decide(phase=planning, by=owner, decision="approved", comment="Charter signed; vendor chosen.",
+                              today=closed_on)  # fmt: skip
+    Gate.objects.filter(pk=gate.pk).update(decided_at=gate.decided_at - timedelta(days=(today - closed_on).days))
+    pilot.refresh_from_db()
+    # The pilot ran long: re-planned ten days later than the baseline, and still not closed.
+    phases.phase_replan(phase=pilot, expected_version=pilot.version, planned_start=pilot.planned_start,
+                        planned_end=min(pilot.planned_end + timedelta(days=10),
+                                        created[2].planned_start - timedelta(days=1)))  # fmt: skip
+    phases.milestone_add(project=project, name="Pilot sign-off", day=pilot.planned_end)
+    phases.milestone_add(project=project, name="Go-live", day=created[-1].planned_end)

@@ -128,3 +128,7 @@ class RaciRowForm(RefusalForm):
 
 class RaciCycleForm(forms.Form):
     person = forms.CharField(max_length=20)
+
+
+class BaselineForm(RefusalForm):
+    name = forms.CharField(max_length=120, label="Baseline name")

@@ -285,3 +285,25 @@ class RaciCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.row_id} {self.role}"
+
+
+class Baseline(models.Model):
+    """The plan frozen under a name (phases, milestones, deliverable due dates): never edited afterwards."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="baselines")
+    name = models.CharField(max_length=120)
+    plan = models.JSONField(help_text="phases, milestones and deliverables with their dates when saved")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["project", "-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="baseline_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("A baseline is never edited: save a new one.")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]

@@ -25,6 +25,7 @@ from core.stale import lock_if_current
 from notifications.services import notify
 from projects.models import (
     DEFAULT_PHASES,
+    Baseline,
     Deliverable,
     Gate,
     GateDecision,
@@ -229,7 +230,8 @@ def milestone_add(*, project: Project, name: str, day: date) -> Milestone:
 
 
 def plan_of(project: Project) -> list[dict[str, Any]]:
-    """Phases with their deliverables and gates, for the plan page and the timeline (three queries)."""
+    """Phases with their deliverables, gates and Accountable, for the plan page and the timeline (four
+    queries)."""
     phases = list(project.phases.order_by("order"))
     deliverables: dict[int, list[Deliverable]] = {p.pk: [] for p in phases}
     for d in Deliverable.objects.filter(phase__project=project).select_related("owner").order_by("due", "id"):
@@ -237,4 +239,38 @@ def plan_of(project: Project) -> list[dict[str, Any]]:
     gates: dict[int, list[Gate]] = {p.pk: [] for p in phases}
     for g in Gate.objects.filter(phase__project=project).select_related("decided_by").order_by("decided_at", "id"):
         gates[g.phase_id].append(g)
-    return [{"phase": p, "deliverables": deliverables[p.pk], "gates": gates[p.pk]} for p in phases]
+    accountable = {
+        c.row.phase_id: c.user
+        for c in RaciCell.objects.filter(row__phase__project=project, role=RaciRole.ACCOUNTABLE, user__isnull=False)
+        .select_related("user", "row")
+    }  # fmt: skip
+    return [
+        {"phase": p, "deliverables": deliverables[p.pk], "gates": gates[p.pk], "accountable": accountable.get(p.pk)}
+        for p in phases
+    ]
+
+
+def baseline_save(*, project: Project, by: User, name: str) -> Baseline:
+    """Freeze the current plan under a name (phases, milestones, deliverable due dates)."""
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid({"name": "Name the baseline, for example “Signed-off plan”."})
+    if Baseline.objects.filter(project=project, name__iexact=name).exists():
+        raise Invalid({"name": f"There is already a baseline called “{name}”; baselines are never overwritten."})
+    plan = {
+        "phases": [{"id": p.pk, "name": p.name, "start": p.planned_start.isoformat(), "end": p.planned_end.isoformat()}
+                   for p in project.phases.order_by("order")],
+        "milestones": [{"id": m.pk, "name": m.name, "date": m.date.isoformat()} for m in project.milestones.all()],
+        "deliverables": [{"id": d.pk, "title": d.title, "due": d.due.isoformat() if d.due else None}
+                         for d in Deliverable.objects.filter(phase__project=project).order_by("id")],
+    }  # fmt: skip
+    return Baseline.objects.create(project=project, name=name[:120], plan=plan, created_by=by)
+
+
+def baseline_phases(baseline: Baseline | None) -> dict[int, tuple[date, date]]:
+    """Each phase's planned dates in the baseline, by phase id."""
+    if baseline is None:
+        return {}
+    return {
+        p["id"]: (date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in baseline.plan.get("phases", [])
+    }

@@ -18,6 +18,7 @@ from core.htmx import region_or_redirect
 from core.stale import refuse_stale
 from projects import phases, raci
 from projects.forms import (
+    BaselineForm,
     DeliverableForm,
     GateForm,
     MilestoneForm,
@@ -41,13 +42,20 @@ def _project(team: Team, pk: int) -> Project:
     return get_object_or_404(Project.objects.select_related("owner", "team"), team=team, pk=pk)
 
 
-def timeline(plan: list[dict[str, Any]], milestones: list[Any], today: date, width: int = 900) -> dict[str, Any] | None:
-    """Gantt geometry, server-side: a bar per phase (planned, and actual over it), deliverable due marks,
-    milestones, today's line and month ticks. Readable without JavaScript and printable."""
+def timeline(
+    plan: list[dict[str, Any]], milestones: list[Any], today: date, width: int = 900,
+    baseline: dict[int, tuple[date, date]] | None = None,
+) -> dict[str, Any] | None:  # fmt: skip
+    """Gantt geometry, server-side: a bar per phase (planned, and actual over it), the baseline's bar as a
+    ghost, deliverable due marks, milestones, today's line and month ticks. Readable without JavaScript and
+    printable."""
     if not plan:
         return None
+    baseline = baseline or {}
     starts = [p["phase"].planned_start for p in plan] + [m.date for m in milestones]
+    starts += [b[0] for b in baseline.values()]
     ends = [max(p["phase"].planned_end, p["phase"].actual_end or p["phase"].planned_end) for p in plan]
+    ends += [b[1] for b in baseline.values()]
     ends += [m.date for m in milestones] + [d.due for p in plan for d in p["deliverables"] if d.due]
     first, last = min(starts) - timedelta(days=3), max([*ends, today]) + timedelta(days=3)
     days = max(1, (last - first).days)
@@ -66,7 +74,11 @@ def timeline(plan: list[dict[str, Any]], milestones: list[Any], today: date, wid
             {"x": x(d.due), "late": not d.settled and d.due < today, "title": d.title, "due": d.due}
             for d in item["deliverables"] if d.due
         ]  # fmt: skip
+        ghost = baseline.get(p.pk)
         rows.append({
+            "ghost_x": x(ghost[0]) if ghost else None,
+            "ghost_w": max(2.0, x(ghost[1]) - x(ghost[0])) if ghost else None,
+            "moved": (p.planned_end - ghost[1]).days if ghost else None,
             "phase": p, "y": top, "bar_x": x(p.planned_start), "bar_w": max(2.0, x(p.planned_end) - x(p.planned_start)),
             "actual_x": x(p.actual_start) if p.actual_start else None,
             "actual_w": max(2.0, x(actual_end) - x(p.actual_start)) if p.actual_start and actual_end else None,
@@ -90,17 +102,24 @@ def _plan_context(request: TeamRequest, team: Team, project: Project, **extra: A
     plan = phases.plan_of(project)
     milestones = list(project.milestones.all())
     today = timezone.localdate()
+    baselines = list(project.baselines.all())
+    chosen_id = request.GET.get("baseline", "")
+    chosen = next((b for b in baselines if str(b.pk) == chosen_id), baselines[0] if baselines else None)
     for item in plan:
-        item["may_decide"] = phases.may_decide(item["phase"], request.user)  # type: ignore[arg-type]
-        item["accountable"] = phases.accountable_of(item["phase"])
+        accountable = item["accountable"]
+        item["may_decide"] = project.owner_id == request.user.pk or (
+            accountable is not None and accountable.pk == request.user.pk
+        )
         item["open"] = [d.title for d in item["deliverables"] if not d.settled]
         for d in item["deliverables"]:
             d.may_tick = phases.may_tick(d, request.membership, manages)  # type: ignore[attr-defined, arg-type]
     return {
         "team": team, "project": project, "plan": plan, "milestones": milestones, "manages": manages,
-        "timeline": timeline(plan, milestones, today), "today": today,
+        "timeline": timeline(plan, milestones, today, baseline=phases.baseline_phases(chosen)), "today": today,
+        "baselines": baselines, "baseline": chosen, "baseline_form": extra.pop("baseline_form", None) or BaselineForm(),
         "phase_form": extra.pop("phase_form", None) or PhaseForm(),
-        "deliverable_form": DeliverableForm(team=team), "milestone_form": extra.pop("milestone_form", None)
+        "owner_choices": list(DeliverableForm(team=team).fields["owner"].choices),  # once for every phase
+        "milestone_form": extra.pop("milestone_form", None)
         or MilestoneForm(), "gate_form": GateForm(), **SECTION, **extra,
     }  # fmt: skip
 
@@ -269,6 +288,22 @@ def gate_request(request: TeamRequest, team: Team, pk: int, phase_id: int) -> Ht
 
 @require_POST
 @team_view(Action.MANAGE_WORK)
+def baseline_save(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
+    project = _project(team, pk)
+    form = BaselineForm(request.POST)
+    if form.is_valid():
+        try:
+            baseline = phases.baseline_save(project=project, by=request.user, name=form.cleaned_data["name"])  # type: ignore[arg-type]
+        except RuleBroken as refused:
+            form.add_refusal(refused)
+        else:
+            messages.success(request, f"Baseline “{baseline.name}” saved: the timeline compares with it.")
+            return redirect(reverse("projects:plan", args=[team.slug, project.pk]) + f"?baseline={baseline.pk}")
+    return _refused(request, team, project, _errors(form))
+
+
+@require_POST
+@team_view(Action.MANAGE_WORK)
 def milestone_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
     form = MilestoneForm(request.POST)
@@ -319,8 +354,11 @@ def raci_cycle(request: TeamRequest, team: Team, pk: int, row_id: int) -> HttpRe
             note, status = str(refused), 409
     if note and not request.htmx:  # type: ignore[attr-defined]
         messages.warning(request, note)
-    context = _raci_context(request, team, project, note=note, note_row=row.pk)
-    context["row"] = raci.matrix(project, RaciRow.objects.filter(pk=row.pk))[0].lay_out(context["people"])
+    people = raci.people_of(project)
+    context = {
+        "team": team, "project": project, "people": people, "manages": True, "note": note, "note_row": row.pk,
+        "row": raci.matrix(project, RaciRow.objects.filter(pk=row.pk))[0].lay_out(people),
+    }  # fmt: skip
     page = reverse("projects:raci", args=[team.slug, project.pk])
     return region_or_redirect(request, "projects/raci.html#raci-row", context, page_url=page, status=status)
 

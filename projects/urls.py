@@ -32,6 +32,7 @@ urlpatterns = [
         name="deliverable-waive",
     ),
     path("projects/<int:pk>/plan/milestones/", plan_views.milestone_add, name="milestone-add"),
+    path("projects/<int:pk>/plan/baselines/", plan_views.baseline_save, name="baseline-save"),
     path("projects/<int:pk>/raci/", plan_views.raci_matrix, name="raci"),
     path("projects/<int:pk>/raci/rows/", plan_views.raci_row_add, name="raci-row-add"),
     path("projects/<int:pk>/raci/rows/<int:row_id>/", plan_views.raci_cycle, name="raci-cycle"),

@@ -176,3 +176,22 @@ def test_two_people_made_accountable_at_once_leave_one(team, make_member):
         t.join()
     roles = sorted(RaciCell.objects.filter(row=row).values_list("role", flat=True))
     assert roles == ["A", "C"]
+
+
+def test_a_baseline_freezes_the_plan_and_the_timeline_shows_the_drift(team, crm, login):
+    client = login(crm.owner)
+    save = reverse("projects:baseline-save", args=[team.slug, crm.pk])
+    assert client.post(save, {"name": "Signed-off plan"}).status_code == 302
+    again = client.post(save, {"name": "signed-off PLAN"})
+    assert again.status_code == 400 and "never overwritten" in again.content.decode()
+    baseline = crm.baselines.get()
+    launch = _phase(crm, 5)
+    phases.phase_replan(phase=launch, expected_version=launch.version, planned_start=launch.planned_start,
+                        planned_end=launch.planned_end + timedelta(days=9))  # fmt: skip
+    baseline.refresh_from_db()
+    assert baseline.plan["phases"][4]["end"] == (START + timedelta(days=69)).isoformat()  # unchanged
+    with pytest.raises(ValueError, match="never edited"):
+        baseline.name = "Renamed"
+        baseline.save()
+    page = client.get(reverse("projects:plan", args=[team.slug, crm.pk])).content.decode()
+    assert "+9 d vs baseline" in page and "Baseline: Launch" in page
