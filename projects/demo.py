@@ -122,6 +122,8 @@ def seed_waterfall_plan(*, project: Project, today: date) -> None:
     span = max(70, ((project.target_date or today) - project.start).days)
     created = phases.phases_default(project=project, start=project.start, weeks_each=max(2, span // 35))
     owner = project.owner or lead
+    if owner is None:
+        return
     phases.baseline_save(project=project, by=owner, name="Signed-off plan")
     work = {
         "Planning": ["Project charter", "Vendor shortlist", "Data migration plan"],

@@ -118,7 +118,7 @@ def _plan_context(request: TeamRequest, team: Team, project: Project, **extra: A
         "timeline": timeline(plan, milestones, today, baseline=phases.baseline_phases(chosen)), "today": today,
         "baselines": baselines, "baseline": chosen, "baseline_form": extra.pop("baseline_form", None) or BaselineForm(),
         "phase_form": extra.pop("phase_form", None) or PhaseForm(),
-        "owner_choices": list(DeliverableForm(team=team).fields["owner"].choices),  # once for every phase
+        "owner_choices": list(DeliverableForm(team=team).fields["owner"].choices),  # type: ignore[attr-defined]
         "milestone_form": extra.pop("milestone_form", None)
         or MilestoneForm(), "gate_form": GateForm(), **SECTION, **extra,
     }  # fmt: skip
