@@ -117,10 +117,10 @@ def _plan_context(request: TeamRequest, team: Team, project: Project, **extra: A
         "team": team, "project": project, "plan": plan, "milestones": milestones, "manages": manages,
         "timeline": timeline(plan, milestones, today, baseline=phases.baseline_phases(chosen)), "today": today,
         "baselines": baselines, "baseline": chosen, "baseline_form": extra.pop("baseline_form", None) or BaselineForm(),
-        "phase_form": extra.pop("phase_form", None) or PhaseForm(),
+        "phase_form": extra.pop("phase_form", None) or PhaseForm(auto_id="phase_%s"),
         "owner_choices": list(DeliverableForm(team=team).fields["owner"].choices),  # type: ignore[attr-defined]
-        "milestone_form": extra.pop("milestone_form", None)
-        or MilestoneForm(), "gate_form": GateForm(), **SECTION, **extra,
+        "milestone_form": extra.pop("milestone_form", None) or MilestoneForm(auto_id="milestone_%s"),
+        "gate_form": GateForm(), **SECTION, **extra,
     }  # fmt: skip
 
 
@@ -159,7 +159,7 @@ def phases_default(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def phase_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = PhaseForm(request.POST)
+    form = PhaseForm(request.POST, auto_id="phase_%s")
     if form.is_valid():
         try:
             phases.phase_add(project=project, **form.cleaned_data)
@@ -306,7 +306,7 @@ def baseline_save(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def milestone_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = MilestoneForm(request.POST)
+    form = MilestoneForm(request.POST, auto_id="milestone_%s")
     if form.is_valid():
         try:
             phases.milestone_add(project=project, name=form.cleaned_data["name"], day=form.cleaned_data["date"])
