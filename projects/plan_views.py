@@ -357,6 +357,7 @@ def raci_cycle(request: TeamRequest, team: Team, pk: int, row_id: int) -> HttpRe
     people = raci.people_of(project)
     context = {
         "team": team, "project": project, "people": people, "manages": True, "note": note, "note_row": row.pk,
+        "oob": True, "to_fix": len(raci.rows_to_fix(project)),
         "row": raci.matrix(project, RaciRow.objects.filter(pk=row.pk))[0].lay_out(people),
     }  # fmt: skip
     page = reverse("projects:raci", args=[team.slug, project.pk])

@@ -47,6 +47,7 @@ def test_fix_raci_baseline_replan_and_close_a_phase(live_server, page: Page, tea
     row.get_by_role("button", name=re.compile(r"Leo Lind: R\b")).click()
     expect(row.get_by_role("button", name=re.compile(r"Leo Lind: A\b"))).to_be_visible()
     expect(row).not_to_contain_text("Needs")
+    expect(page.locator("#raci-summary")).to_contain_text("5 rows to fix")  # the count follows each click
     assert dict(RaciCell.objects.filter(row=planning_row).values_list("user_id", "role")) == {ana.pk: "R", leo.pk: "A"}
     screenshot("raci")
 
