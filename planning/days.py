@@ -1,31 +1,12 @@
-"""Sprint days on a team's calendar: which are working days, and when each one closes."""
+"""Sprint days on a team's calendar: when each one closes (which are working days: teams.calendar)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, datetime, time, timedelta
 
-from teams.calendar import BusinessCalendar
+from teams.calendar import BusinessCalendar, dates, is_working_day, working_days
 
-
-def dates(first: date, last: date) -> Iterator[date]:
-    day = first
-    while day <= last:
-        yield day
-        day += timedelta(days=1)
-
-
-def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
-    """A day with working hours that is not a holiday; a team without hours works every day."""
-    if day in calendar.holidays:
-        return False
-    if not calendar.has_hours:
-        return True
-    return any(weekday == day.weekday() for weekday, _, _ in calendar.intervals)
-
-
-def working_days(calendar: BusinessCalendar, first: date, last: date) -> list[date]:
-    return [d for d in dates(first, last) if is_working_day(calendar, d)]
+__all__ = ["dates", "day_close", "is_working_day", "working_days"]
 
 
 def day_close(calendar: BusinessCalendar, day: date) -> datetime:

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 
 from core.forms import RefusalForm
-from projects.models import CostCategory, Framework, GateDecision, ProjectStatus
+from projects.models import CostCategory, Framework, GateDecision, ProjectStatus, ProjectTemplate
 from teams.models import Team, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -13,9 +13,21 @@ HEALTH = [("green", "On track"), ("amber", "At risk"), ("red", "Off track")]
 
 
 class ProjectForm(forms.Form):
-    name = forms.CharField(max_length=160)
-    framework = forms.ChoiceField(choices=Framework.choices, initial=Framework.KANBAN)
+    template = forms.ModelChoiceField(queryset=ProjectTemplate.objects.all(), required=False,
+                                      empty_label="No template: an empty project",
+                                      help_text="Phases, deliverables, milestones and RACI roles laid over the "
+                                                "team's working days from the start.")  # fmt: skip
+    name = forms.CharField(max_length=160, required=False, help_text="Empty with a template: its name.")
+    framework = forms.ChoiceField(choices=Framework.choices, initial=Framework.KANBAN,
+                                  help_text="A template brings its own.")  # fmt: skip
     status = forms.ChoiceField(choices=ProjectStatus.choices, initial=ProjectStatus.ACTIVE)
+    start = forms.DateField(widget=DATE, required=False, help_text="Empty: today.")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not data.get("template") and not (data.get("name") or "").strip():
+            self.add_error("name", "Name the project, or choose a template.")
+        return data
 
 
 def _members(team: Team) -> Any:

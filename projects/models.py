@@ -307,3 +307,27 @@ class Baseline(models.Model):
         if self.pk is not None:
             raise ValueError("A baseline is never edited: save a new one.")
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class ProjectTemplate(models.Model):
+    """A ready plan for a kind of support project: data, not code (shipped ones come with a migration).
+
+    ``phases``: ``[{"name", "working_days", "deliverables": [{"title", "day"}]}]`` where ``day`` is the
+    working day of the phase it is due on; ``milestones``: ``[{"name", "after_phase"}]`` (phase number);
+    ``raci``: ``[{"activity", "roles": {"owner": "A", "lead": "R", …}}]`` suggested roles by position.
+    """
+
+    name = models.CharField(max_length=120, unique=True)
+    framework = models.CharField(max_length=16, choices=Framework.choices, default=Framework.WATERFALL)
+    description = models.TextField(blank=True)
+    scope_in = models.JSONField(default=list, blank=True)
+    scope_out = models.JSONField(default=list, blank=True)
+    phases = models.JSONField(default=list)
+    milestones = models.JSONField(default=list, blank=True)
+    raci = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -32,10 +32,12 @@ from projects.models import (
     Milestone,
     Phase,
     Project,
+    ProjectTemplate,
     RaciCell,
     RaciRole,
     RaciRow,
 )
+from teams.calendar import BusinessCalendar, after_working_days
 from teams.models import Membership, Role, User
 
 
@@ -274,3 +276,43 @@ def baseline_phases(baseline: Baseline | None) -> dict[int, tuple[date, date]]:
     return {
         p["id"]: (date.fromisoformat(p["start"]), date.fromisoformat(p["end"])) for p in baseline.plan.get("phases", [])
     }
+
+
+@transaction.atomic
+def project_from_template(
+    *, team: Any, by: User, template: ProjectTemplate, name: str, start: date, status: str = "proposed"
+) -> Project:
+    """A project with the template's scope, phases, deliverables, milestones and suggested RACI roles, its
+    dates laid over the team's working days from ``start``. The creator owns it."""
+    name = " ".join(name.split()) or template.name
+    if Project.objects.filter(team=team, name__iexact=name).exists():
+        raise Invalid({"name": f"This team already has a project called “{name}”."})
+    calendar = BusinessCalendar.for_team(team)
+    project = Project.objects.create(
+        team=team, name=name, framework=template.framework, status=status, owner=by, start=start,
+        description=template.description, scope_in=list(template.scope_in), scope_out=list(template.scope_out),
+    )  # fmt: skip
+    cursor, ends = start, {}
+    for n, spec in enumerate(template.phases, start=1):
+        first = after_working_days(calendar, cursor, 1)
+        last = after_working_days(calendar, first, max(1, int(spec["working_days"])))
+        phase = Phase.objects.create(project=project, order=n, name=spec["name"], planned_start=first,
+                                     planned_end=last)  # fmt: skip
+        row = RaciRow.objects.create(project=project, phase=phase, order=n * 1000)
+        RaciCell.objects.create(row=row, user=by, role=RaciRole.ACCOUNTABLE)
+        for item in spec.get("deliverables", []):
+            deliverable_add(phase=phase, title=item["title"],
+                            due=after_working_days(calendar, first, max(1, int(item["day"]))))  # fmt: skip
+        ends[n] = last
+        cursor = last + timedelta(days=1)
+    for m in template.milestones:
+        if m.get("after_phase") in ends:
+            Milestone.objects.create(project=project, name=m["name"], date=ends[m["after_phase"]])
+    for n, spec in enumerate(template.raci, start=1):
+        row = RaciRow.objects.create(project=project, activity=spec["activity"][:200], order=900000 + n)
+        # Suggested roles by position; the creator is both owner and lead here, so the first role given wins
+        # and the row may need a Responsible: it is flagged until someone is named.
+        role = next(iter(spec.get("roles", {}).values()), "")
+        if role in RaciRole.values:
+            RaciCell.objects.create(row=row, user=by, role=role)
+    return project

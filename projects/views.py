@@ -9,9 +9,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from core.errors import RuleBroken, StaleEdit
+from core.errors import Invalid, RuleBroken, StaleEdit
 from core.stale import refuse_stale
-from projects import raci, services
+from projects import phases, raci, services
 from projects.forms import CostForm, ProjectEditForm, ProjectForm, StakeholderForm, UpdateForm
 from projects.models import Deliverable, Project, ProjectStatus
 from teams.http import TeamRequest
@@ -37,8 +37,18 @@ def project_list(request: TeamRequest, team: Team) -> HttpResponse:
 def project_create(request: TeamRequest, team: Team) -> HttpResponse:
     form = ProjectForm(request.POST)
     if form.is_valid():
+        d = form.cleaned_data
         try:
-            project = services.project_create(team=team, by=request.user, **form.cleaned_data)
+            if d["template"] is not None:
+                project = phases.project_from_template(
+                    team=team, by=request.user, template=d["template"], name=d["name"],  # type: ignore[arg-type]
+                    start=d["start"] or timezone.localdate(), status=d["status"],
+                )  # fmt: skip
+            else:
+                project = services.project_create(team=team, by=request.user, name=d["name"],  # type: ignore[arg-type]
+                                                  framework=d["framework"], status=d["status"])  # fmt: skip
+        except Invalid as refused:
+            form.add_error("name", " ".join(m for _, m in refused.problems))
         except RuleBroken as clash:
             form.add_error("name", str(clash))
         else:

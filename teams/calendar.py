@@ -486,3 +486,38 @@ class CalendarHistory:
             if b > a:
                 total += calendar.business_seconds(a, b)
         return total
+
+
+# --- Days of a calendar (sprints and project plans count in working days) ----------------------------------------
+
+
+def dates(first: date, last: date) -> Iterator[date]:
+    day = first
+    while day <= last:
+        yield day
+        day += timedelta(days=1)
+
+
+def is_working_day(calendar: BusinessCalendar, day: date) -> bool:
+    """A day with working hours that is not a holiday; a team without hours works every day."""
+    if day in calendar.holidays:
+        return False
+    if not calendar.has_hours:
+        return True
+    return any(weekday == day.weekday() for weekday, _, _ in calendar.intervals)
+
+
+def working_days(calendar: BusinessCalendar, first: date, last: date) -> list[date]:
+    return [d for d in dates(first, last) if is_working_day(calendar, d)]
+
+
+def after_working_days(calendar: BusinessCalendar, start: date, count: int) -> date:
+    """The ``count``-th working day from ``start`` (``start`` itself is the first when it is one)."""
+    day, seen = start, 0
+    for _ in range(3660):
+        if is_working_day(calendar, day):
+            seen += 1
+            if seen >= count:
+                return day
+        day += timedelta(days=1)
+    return day  # a calendar with (almost) no working days: the search stops ten years on

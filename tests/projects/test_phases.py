@@ -195,3 +195,29 @@ def test_a_baseline_freezes_the_plan_and_the_timeline_shows_the_drift(team, crm,
         baseline.save()
     page = client.get(reverse("projects:plan", args=[team.slug, crm.pk])).content.decode()
     assert "+9 d vs baseline" in page and "Baseline: Launch" in page
+
+
+def test_a_project_from_the_crm_template_lays_its_plan_over_working_days(team, make_member, login):
+    from tests.factories import WorkingHoursFactory
+
+    for weekday in range(5):
+        WorkingHoursFactory(team=team, weekday=weekday)
+    lead = make_member(team, Role.LEAD)
+    template = phases.ProjectTemplate.objects.get(name="CRM rollout")
+    response = login(lead).post(
+        reverse("projects:create", args=[team.slug]),
+        {"template": template.pk, "name": "", "framework": "kanban", "status": "active", "start": "2027-01-01"},
+    )  # fmt: skip  (a Friday, a holiday for many)
+    project = Project.objects.get(team=team)
+    assert response.status_code == 302 and project.name == "CRM rollout" and project.framework == "waterfall"
+    planning, pilot = _phase(project, 1), _phase(project, 2)
+    # Ten working days from Friday 1 January: Fri 1, Mon 4 … Thu 14 January; the pilot starts Friday 15.
+    assert (planning.planned_start, planning.planned_end) == (date(2027, 1, 1), date(2027, 1, 14))
+    assert pilot.planned_start == date(2027, 1, 15) and pilot.planned_start.weekday() == 4
+    charter = planning.deliverables.get(title="Project charter")
+    assert charter.due == date(2027, 1, 5)  # its third working day
+    assert project.milestones.get(name="Pilot sign-off").date == pilot.planned_end
+    assert project.scope_in[0] == "Pilot with a few agents" and project.owner == lead
+    problems = {r.row.label: r.problem for r in raci.rows_to_fix(project)}
+    assert problems["Stakeholder updates"] == "Needs at least one Responsible."  # to fix by clicking
+    assert "Phase: Planning" in problems  # the owner is Accountable; nobody Responsible yet

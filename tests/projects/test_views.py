@@ -31,11 +31,11 @@ def test_project_list_queries_do_not_grow(team, make_member, login, django_asser
     url = reverse("projects:list", args=[team.slug])
     ProjectFactory(team=team)
     client.get(url)
-    with django_assert_num_queries(6):  # with the notification bell's count
+    with django_assert_num_queries(7):  # with the notification bell's count and the template choices
         client.get(url)
     for _ in range(10):
         make_ticket(team, project=ProjectFactory(team=team))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         client.get(url)
 
 
