@@ -37,7 +37,18 @@ GROUPS = (
     Group("following", "A ticket you follow changes", "Status, priority, assignee and new comments.", EmailWhen.DAILY),
     Group("sla", "SLA alerts", "A target at risk or breached on your ticket (leads: on the team's).", EmailWhen.NOW),
     Group("sprint", "Sprint alerts", "Reactive work passes a sprint's interrupt budget, for leads.", EmailWhen.NOW),
-    Group("projects", "Project updates", "Status updates of projects you are a stakeholder of.", EmailWhen.DAILY),
+    Group(
+        "raci",
+        "Project work you are named on",
+        "Deliverables and gates where you are Responsible, Accountable or Consulted (RACI).",
+        EmailWhen.NOW,
+    ),
+    Group(
+        "projects",
+        "Project updates",
+        "Status updates of projects you follow, and project news you are Informed of (RACI).",
+        EmailWhen.DAILY,
+    ),
     Group("goals", "Goals you own", "A weekly reminder while one of your goals is at risk.", EmailWhen.NOW),
     Group("team", "Changes to your team", "Its business calendar, for leads.", EmailWhen.NOW),
 )
@@ -54,6 +65,8 @@ def group_of(kind: str) -> str:
         return "sprint"
     if kind.startswith("goal_"):
         return "goals"
+    if kind.startswith("raci_"):
+        return "raci"
     if kind.startswith("project_"):
         return "projects"
     return "team"

@@ -23,6 +23,7 @@ from django.utils import timezone
 from core.errors import Invalid, RuleBroken
 from core.stale import lock_if_current
 from notifications.services import notify
+from projects import raci_news
 from projects.models import (
     DEFAULT_PHASES,
     Baseline,
@@ -135,6 +136,11 @@ def deliverable_tick(*, deliverable: Deliverable, by: User, expected_version: in
     locked.done_at, locked.done_by = (timezone.now(), by) if done else (None, None)
     locked.version += 1
     locked.save(update_fields=["done_at", "done_by", "version"])
+    if done:
+        project = Project.objects.select_related("team").get(pk=locked.phase.project_id)
+        raci_news.tell(row=RaciRow.objects.filter(deliverable=locked).first(), project=project,
+                       what=f"“{locked.title}” is done ({by.display_name})", key=f"{locked.pk}:done:{locked.version}",
+                       exclude_user_id=by.pk)  # fmt: skip
     return locked
 
 
@@ -162,11 +168,6 @@ def may_decide(phase: Phase, user: User) -> bool:
         return True
     accountable = accountable_of(phase)
     return accountable is not None and accountable.pk == user.pk
-
-
-def _people(phase: Phase, roles: tuple[str, ...]) -> list[User]:
-    cells = RaciCell.objects.filter(row__phase=phase, role__in=roles, user__isnull=False).select_related("user")
-    return [c.user for c in cells if c.user is not None]
 
 
 @transaction.atomic
@@ -198,15 +199,13 @@ def gate_decide(*, phase: Phase, by: User, decision: str, comment: str, today: d
         if following is not None and following.actual_start is None:
             Phase.objects.filter(pk=following.pk).update(actual_start=today)
     project = locked.project
-    people = {u.pk: u for u in _people(locked, (RaciRole.RESPONSIBLE, RaciRole.ACCOUNTABLE))}
-    if project.owner is not None:
-        people[project.owner.pk] = project.owner
-    notify(users=people.values(), kind="project_gate", team_id=project.team_id, exclude=by,
-           subject=f"{project.name}: gate of {locked.name}",
-           message=f"{project.name}: the gate of “{locked.name}” was {GateDecision(decision).label.lower()} by "
-                   f"{by.display_name}: {comment}"[:300],
-           link=reverse("projects:plan", args=[project.team.slug, project.pk]),
-           dedupe_key=f"gate:{gate.pk}")  # fmt: skip
+    what = f"the gate of “{locked.name}” was {GateDecision(decision).label.lower()} by {by.display_name}: {comment}"
+    raci_news.tell(row=RaciRow.objects.filter(phase=locked).first(), project=project, what=what,
+                   key=f"gate:{gate.pk}", exclude_user_id=by.pk)  # fmt: skip
+    if project.owner is not None and project.owner_id != by.pk:
+        notify(users=[project.owner], kind="raci_event", team_id=project.team_id, subject=project.name,
+               message=f"{project.name}: {what}"[:300], dedupe_key=f"raci:gate:{gate.pk}",
+               link=reverse("projects:plan", args=[project.team.slug, project.pk]))  # fmt: skip
     return gate
 
 
@@ -216,7 +215,7 @@ def gate_request(*, phase: Phase, by: User) -> int:
     deciders = [u for u in [accountable_of(phase), project.owner] if u is not None]
     if not deciders:
         raise RuleBroken("Nobody can decide this gate yet: make someone Accountable for the phase, or set an owner.")
-    notes = notify(users={u.pk: u for u in deciders}.values(), kind="project_gate_request", team_id=project.team_id,
+    notes = notify(users={u.pk: u for u in deciders}.values(), kind="raci_gate_request", team_id=project.team_id,
                    subject=f"{project.name}: gate review of {phase.name}",
                    message=f"{by.display_name} asks for the gate review of “{phase.name}” in {project.name}.",
                    link=reverse("projects:plan", args=[project.team.slug, project.pk]),

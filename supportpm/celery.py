@@ -44,6 +44,12 @@ app.conf.beat_schedule = {
         "task": "metrics.tasks.update_goals",
         "schedule": crontab(hour=6, minute=0),
     },
+    # Projects: deliverables due within two days or overdue, told to their RACI people once per due date
+    # (overdue ones escalated to the Accountable), each morning.
+    "project-deliverables": {
+        "task": "projects.tasks.check_deliverables",
+        "schedule": crontab(hour=6, minute=30),
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

@@ -58,7 +58,7 @@ def test_fix_raci_baseline_replan_and_close_a_phase(live_server, page: Page, tea
     agent.locator(f"#phase-{planning_row.phase_id}").get_by_role("button", name="Request the gate review").click()
     expect(agent.locator("#messages")).to_contain_text("Gate review of “Planning” requested")
     agent.close()
-    assert Notification.objects.filter(user=leo, kind="project_gate_request").count() == 1
+    assert Notification.objects.filter(user=leo, kind="raci_gate_request").count() == 1
 
     # Leo saves a baseline, then moves the pilot's end a week later: the timeline shows the drift.
     page.goto(f"{live_server.url}/t/{team.slug}/projects/{project.pk}/plan/")

@@ -96,10 +96,10 @@ def test_only_the_accountable_or_the_owner_decides_and_both_r_and_a_hear_of_it(t
     assert login(other_lead).post(gate, {"decision": "rejected", "comment": "no"}).status_code == 403
     request = reverse("projects:gate-request", args=[team.slug, crm.pk, pilot.pk])
     assert login(agent).post(request).status_code == 302
-    assert Notification.objects.filter(user=lead, kind="project_gate_request").count() == 1
+    assert Notification.objects.filter(user=lead, kind="raci_gate_request").count() == 1
     assert login(lead).post(gate, {"decision": "rejected", "comment": "Pilot data incomplete"}).status_code == 302
     assert Gate.objects.get(phase=pilot).decision == "rejected" and not _phase(crm, 2).closed
-    told = set(Notification.objects.filter(kind="project_gate").values_list("user_id", flat=True))
+    told = set(Notification.objects.filter(kind="raci_event").values_list("user_id", flat=True))
     assert told == {agent.pk, crm.owner_id}  # R and the owner; the Accountable decided it
 
 
@@ -221,3 +221,32 @@ def test_a_project_from_the_crm_template_lays_its_plan_over_working_days(team, m
     problems = {r.row.label: r.problem for r in raci.rows_to_fix(project)}
     assert problems["Stakeholder updates"] == "Needs at least one Responsible."  # to fix by clicking
     assert "Phase: Planning" in problems  # the owner is Accountable; nobody Responsible yet
+
+
+def test_raci_people_hear_of_their_deliverables_once_each_as_their_role_says(team, crm, make_member, login):
+    from projects.raci_news import deliverables_check
+
+    planning = _phase(crm, 1)
+    r, c, i = make_member(team, Role.AGENT), make_member(team, Role.AGENT), make_member(team, Role.VIEWER)
+    item = phases.deliverable_add(phase=planning, title="Data migration plan", owner=r, due=START + timedelta(days=3))
+    row = RaciRow.objects.get(deliverable=item)
+    RaciCell.objects.create(row=row, user=crm.owner, role="A")
+    RaciCell.objects.create(row=row, user=c, role="C")
+    RaciCell.objects.create(row=row, user=i, role="I")
+    # Two days before it is due: due soon, once however often beat runs.
+    assert deliverables_check(today=START + timedelta(days=1)) == 4
+    assert deliverables_check(today=START + timedelta(days=2)) == 0
+    # A day late: overdue, escalated to the Accountable.
+    deliverables_check(today=START + timedelta(days=4))
+    overdue = Notification.objects.filter(message__contains="overdue")
+    assert set(overdue.values_list("user_id", "kind")) == {
+        (r.pk, "raci_event"),
+        (crm.owner_id, "raci_event"),
+        (c.pk, "raci_input"),
+        (i.pk, "project_info"),
+    }
+    assert "escalated to the Accountable" in overdue.first().message
+    # Done by its owner: the others hear it, the owner does not hear of their own tick.
+    phases.deliverable_tick(deliverable=item, by=r, expected_version=item.version, done=True)
+    done = Notification.objects.filter(message__contains="is done")
+    assert set(done.values_list("user_id", flat=True)) == {crm.owner_id, c.pk, i.pk}

@@ -1,0 +1,62 @@
+"""The RACI matrix drives who hears of what (through the notifications app, exactly once per event):
+
+- Responsible and Accountable people are told of each event on their row (a deliverable done, due soon or
+  overdue; a gate requested or decided) at once, by their "RACI" notification choice;
+- Consulted people are asked for their input on it;
+- Informed people get it in their daily digest (the "Project updates" group mails daily by default);
+- an overdue deliverable is escalated to the Accountable (the overdue notice says so).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+from django.utils import timezone
+
+from notifications.services import Note, notify_many
+from projects.models import Deliverable, Project, RaciCell, RaciRole, RaciRow
+
+DUE_SOON_DAYS = 2
+
+
+def tell(*, row: RaciRow | None, project: Project, what: str, key: str, exclude_user_id: int | None = None) -> int:
+    """Tell the row's people about one event ``what`` (a sentence); ``key`` names the event. Returns notes."""
+    if row is None:
+        return 0
+    link = reverse("projects:plan", args=[project.team.slug, project.pk])
+    notes = []
+    for cell in RaciCell.objects.filter(row=row, user__isnull=False).select_related("user"):
+        if cell.user is None or cell.user_id == exclude_user_id:
+            continue
+        if cell.role in (RaciRole.RESPONSIBLE, RaciRole.ACCOUNTABLE):
+            kind, message = "raci_event", f"{project.name}: {what}"
+        elif cell.role == RaciRole.CONSULTED:
+            kind, message = "raci_input", f"{project.name}: your input is asked: {what}"
+        else:
+            kind, message = "project_info", f"{project.name}: {what}"
+        notes.append(Note(user=cell.user, kind=kind, message=message[:300], dedupe_key=f"raci:{key}",
+                          team_id=project.team_id, subject=f"{project.name}", link=link))  # fmt: skip
+    return len(notify_many(notes))
+
+
+def deliverables_check(*, today: date | None = None) -> int:
+    """Beat, daily: deliverables due within two days and those overdue (escalated to the Accountable), each
+    told once per due date. Returns notes written."""
+    today = today or timezone.localdate()
+    told = 0
+    open_items = (
+        Deliverable.objects.filter(done_at__isnull=True, waived_reason="", phase__closed=False,
+                                   due__isnull=False, due__lte=today + timedelta(days=DUE_SOON_DAYS))
+        .select_related("phase__project__team", "raci_row")
+    )  # fmt: skip
+    for d in open_items:
+        project = d.phase.project
+        row = getattr(d, "raci_row", None)
+        if d.due < today:
+            what = f"“{d.title}” is overdue since {d.due:%-d %b} (escalated to the Accountable)"
+            told += tell(row=row, project=project, what=what, key=f"{d.pk}:overdue:{d.due}")
+        else:
+            what = f"“{d.title}” is due {d.due:%-d %b}"
+            told += tell(row=row, project=project, what=what, key=f"{d.pk}:due-soon:{d.due}")
+    return told
