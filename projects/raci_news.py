@@ -53,6 +53,8 @@ def deliverables_check(*, today: date | None = None) -> int:
     for d in open_items:
         project = d.phase.project
         row = getattr(d, "raci_row", None)
+        if d.due is None:  # excluded by the query; for the type checker
+            continue
         if d.due < today:
             what = f"“{d.title}” is overdue since {d.due:%-d %b} (escalated to the Accountable)"
             told += tell(row=row, project=project, what=what, key=f"{d.pk}:overdue:{d.due}")
