@@ -60,6 +60,10 @@ def project_create(request: TeamRequest, team: Team) -> HttpResponse:
 # --- One project --------------------------------------------------------------------------------------------
 
 
+# The overview holds four forms: each its own ids, so every label names its own field.
+EDIT_ID, COST_ID, STAKEHOLDER_ID, UPDATE_ID = "project_%s", "cost_%s", "stakeholder_%s", "update_%s"
+
+
 def _project(team: Team, pk: int) -> Project:
     return get_object_or_404(Project.objects.select_related("owner", "team"), team=team, pk=pk)
 
@@ -119,10 +123,10 @@ def _detail_context(request: TeamRequest, team: Team, project: Project, **forms_
             Deliverable.objects.filter(phase__project=project, done_at__isnull=True, waived_reason="")
             .select_related("owner", "phase").order_by(F("due").asc(nulls_last=True), "id")[:8]
         ),
-        "edit_form": forms_.get("edit_form") or ProjectEditForm(initial=edit_initial, team=team),
-        "cost_form": forms_.get("cost_form") or CostForm(initial={"date": timezone.localdate()}),
-        "stakeholder_form": forms_.get("stakeholder_form") or StakeholderForm(team=team),
-        "update_form": forms_.get("update_form") or UpdateForm(),
+        "edit_form": forms_.get("edit_form") or ProjectEditForm(initial=edit_initial, team=team, auto_id=EDIT_ID),
+        "cost_form": forms_.get("cost_form") or CostForm(initial={"date": timezone.localdate()}, auto_id=COST_ID),
+        "stakeholder_form": forms_.get("stakeholder_form") or StakeholderForm(team=team, auto_id=STAKEHOLDER_ID),
+        "update_form": forms_.get("update_form") or UpdateForm(auto_id=UPDATE_ID),
         "current_section": "projects:list",
     }  # fmt: skip
 
@@ -143,7 +147,7 @@ def _refused(request: TeamRequest, team: Team, project: Project, status: int, **
 @team_view(Action.MANAGE_WORK)
 def project_edit(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = ProjectEditForm(request.POST, team=team)
+    form = ProjectEditForm(request.POST, team=team, auto_id=EDIT_ID)
     if form.is_valid():
         try:
             services.project_update(project=project, by=request.user, expected_version=form.cleaned_data["version"],
@@ -164,7 +168,7 @@ def project_edit(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def cost_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = CostForm(request.POST)
+    form = CostForm(request.POST, auto_id=COST_ID)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -182,7 +186,7 @@ def cost_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def stakeholder_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = StakeholderForm(request.POST, team=team)
+    form = StakeholderForm(request.POST, team=team, auto_id=STAKEHOLDER_ID)
     if form.is_valid():
         d = form.cleaned_data
         try:
@@ -200,7 +204,7 @@ def stakeholder_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def update_post(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
     project = _project(team, pk)
-    form = UpdateForm(request.POST)
+    form = UpdateForm(request.POST, auto_id=UPDATE_ID)
     if form.is_valid():
         try:
             services.update_post(project=project, by=request.user, text=form.cleaned_data["text"],
