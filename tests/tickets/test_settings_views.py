@@ -28,11 +28,11 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 def things(team) -> dict[str, Any]:
     """One rule, label and account of the team, as the routes below act on."""
     label = LabelFactory(team=team, name="billing", colour="#16a34a")
-    return {
-        "rule": RoutingRuleFactory(team=team, name="Chat refunds", channel="chat", set_priority=Priority.HIGH),
-        "label": label,
-        "account": AccountFactory(team=team, name="Acme", tier="premium"),
-    }
+    rule = RoutingRuleFactory(team=team, name="Chat refunds", channel="chat", set_priority=Priority.HIGH)
+    # A rule below it, so that moving it down always moves something (alone, whether the move rewrote its
+    # order depended on the factory's sequence, which other tests in the same process had advanced).
+    RoutingRuleFactory(team=team, name="Email refunds", channel="email", set_priority=Priority.NORMAL)
+    return {"rule": rule, "label": label, "account": AccountFactory(team=team, name="Acme", tier="premium")}
 
 
 def _state() -> tuple[list, list, list]:
