@@ -93,6 +93,7 @@ def timeline(
     return {
         "width": width, "height": height, "rows": rows, "ticks": ticks, "label_w": label_w,
         "today_x": x(today) if first <= today <= last else None, "today": today,
+        "px_per_day": round((width - label_w - 10) / days, 4),
         "milestones": [{"x": x(m.date), "name": m.name, "date": m.date, "reached": m.reached_at} for m in milestones],
     }  # fmt: skip
 

@@ -79,6 +79,20 @@ def test_from_template_to_a_closed_phase(live_server, page: Page, team, people, 
     card.get_by_role("button", name="Save dates").click()
     expect(page.locator("#messages")).to_contain_text("re-planned")
     expect(page.locator("#timeline")).to_contain_text("+5 d vs baseline")
+    # Dragging the end of the last phase three days further re-plans it the same way.
+    svg = page.locator("svg.gantt")
+    per_day = (
+        float(svg.get_attribute("data-px-per-day")) * svg.bounding_box()["width"] / float(svg.get_attribute("width"))
+    )
+    page.locator(f'.gantt-handle[data-phase="{last.pk}"]').scroll_into_view_if_needed()
+    handle = page.locator(f'.gantt-handle[data-phase="{last.pk}"]').bounding_box()
+    page.mouse.move(handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(handle["x"] + handle["width"] / 2 + 3 * per_day, handle["y"] + handle["height"] / 2, steps=8)
+    with page.expect_response(re.compile(r"/replan/$")):
+        page.mouse.up()
+    expect(page.locator("#timeline")).to_contain_text("+8 d vs baseline")
+    last.refresh_from_db()
 
     # The planning phase closes through its gate once its deliverables are done.
     planning = page.locator(f"#phase-{planning_row.phase_id}")
