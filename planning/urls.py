@@ -29,6 +29,7 @@ urlpatterns = [
     path("sprints/<int:number>/blockers/<int:blocker_id>/clear/", standups.blocker_clear, name="blocker-clear"),
     path("sprints/<int:number>/review/", reviews.review, name="review"),
     path("sprints/<int:number>/retrospective/", reviews.retro, name="retro"),
+    path("projects/<int:pk>/sprints/", sprints.project_sprints, name="project-sprints"),
     path("sprints/<int:number>/retrospective/notes/", reviews.retro_note, name="retro-note"),
     path("sprints/<int:number>/retrospective/notes/<int:note_id>/vote/", reviews.retro_vote, name="retro-vote"),
     path("sprints/<int:number>/retrospective/actions/", reviews.retro_action, name="retro-action"),

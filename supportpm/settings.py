@@ -69,7 +69,7 @@ INSTALLED_APPS = [
 PAGE_REGIONS = {
     "team-page": [("voice:team-csat", "Customer satisfaction")],
     "ticket-side": [("voice:ticket-csat", "Customer satisfaction")],
-    "project-page": [("metrics:project-goals", "Goals and ROI")],
+    "project-page": [("planning:project-sprints", "Sprints"), ("metrics:project-goals", "Goals and ROI")],
 }
 
 MIDDLEWARE = [

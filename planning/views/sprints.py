@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Max
+from django.db.models import Count, Max, Q, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,6 +30,7 @@ from planning.models import Sprint, SprintChange
 from planning.querysets import backlog_of, items_of
 from planning.snapshots import snapshots_write
 from planning.standups import open_blockers
+from projects.models import Project
 from teams.calendar import BusinessCalendar
 from teams.http import TeamRequest
 from teams.models import Team
@@ -260,3 +261,20 @@ def sprint_csv(request: TeamRequest, team: Team, number: int) -> HttpResponse:
              f.removed_points, f.reactive_points, f.reactive_items, int(d.live)] if f else [""] * 9
         ))  # fmt: skip
     return response
+
+
+@team_view()
+def project_sprints(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
+    """The project page's region: the team's sprints that carry this project's tickets, with their share."""
+    project = get_object_or_404(Project, team=team, pk=pk)
+    sprints = list(
+        Sprint.objects.filter(team=team, items__ticket__project=project)
+        .annotate(
+            project_items=Count("items", filter=Q(items__ticket__project=project)),
+            project_done=Count("items", filter=Q(items__ticket__project=project, items__ticket__status="resolved")),
+            project_points=Sum("items__ticket__story_points", filter=Q(items__ticket__project=project)),
+        )
+        .order_by("-start_date")[:6]
+    )
+    context = {"team": team, "project": project, "sprints": sprints, "current_section": "projects:list"}
+    return fragment_or_page(request, "planning/project_sprints.html", "project-sprints", context)

@@ -154,3 +154,22 @@ def test_the_return_of_a_goal_compares_the_windows_around_the_launch(week, login
     with at(berlin(6, 12, month=4)):
         page = login(week.lead).get(reverse("projects:detail", args=[team.slug, project.pk])).content.decode()
     assert reverse("metrics:project-goals", args=[team.slug, project.pk]) in page  # composed by HTMX
+
+
+def test_the_sprints_region_lists_the_sprints_carrying_the_projects_tickets(team, other_team, make_member, login):
+    from planning import services as sprints
+    from tests.factories import make_ticket
+
+    lead = make_member(team, Role.LEAD)
+    project = ProjectFactory(team=team, name="Help-centre refresh", framework="scrum")
+    mine = [make_ticket(team, title=f"Article {n}", kind="task", story_points=3, project=project) for n in range(2)]
+    other = make_ticket(team, title="Unrelated", kind="task", story_points=5)
+    sprint = sprints.sprint_create(team=team, by=lead, start_date=date(2027, 1, 4))
+    sprints.sprint_add(sprint=sprint, by=lead, tickets=[*mine, other])
+    url = reverse("planning:project-sprints", args=[team.slug, project.pk])
+    html = login(lead).get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert html.startswith('<section class="card panel mb-3" id="project-sprints">')
+    assert sprint.name in html and "0 of 2 items done · 6 pts" in html
+    page = login(lead).get(reverse("projects:detail", args=[team.slug, project.pk])).content.decode()
+    assert url in page  # composed on the project page
+    assert login(make_member(other_team, Role.MANAGER)).get(url).status_code == 404
