@@ -235,7 +235,9 @@ def plan_of(project: Project) -> list[dict[str, Any]]:
     queries)."""
     phases = list(project.phases.order_by("order"))
     deliverables: dict[int, list[Deliverable]] = {p.pk: [] for p in phases}
-    for d in Deliverable.objects.filter(phase__project=project).select_related("owner").order_by("due", "id"):
+    # The ticket each deliverable is done through (the link lives on the tickets side; read by its name).
+    found = Deliverable.objects.filter(phase__project=project).select_related("owner", "ticket_link__ticket")
+    for d in found.order_by("due", "id"):
         deliverables[d.phase_id].append(d)
     gates: dict[int, list[Gate]] = {p.pk: [] for p in phases}
     for g in Gate.objects.filter(phase__project=project).select_related("decided_by").order_by("decided_at", "id"):

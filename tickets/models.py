@@ -534,3 +534,14 @@ class SavedView(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DeliverableLink(models.Model):
+    """A project deliverable done through a ticket, so its work shows on the board (tickets sit above
+    projects: the link lives here)."""
+
+    deliverable = models.OneToOneField("projects.Deliverable", on_delete=models.CASCADE, related_name="ticket_link")
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="deliverable_links")
+
+    def __str__(self) -> str:
+        return f"{self.deliverable_id} → {self.ticket_id}"

@@ -15,7 +15,7 @@ from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from core.errors import RuleBroken
+from core.errors import Invalid, RuleBroken
 from core.stale import lock_if_current
 from core.tasks import enqueue_after_commit
 from notifications.services import Note
@@ -32,6 +32,7 @@ from tickets.models import (
     Board,
     Column,
     Comment,
+    DeliverableLink,
     Label,
     Ticket,
     TicketEvent,
@@ -527,3 +528,20 @@ def board_configure(
         team_id = locked.team_id
         enqueue_after_commit(sla_recompute_team, team_id)
     return locked
+
+
+# --- Project deliverables done through tickets -----------------------------------------------------------------
+
+
+@transaction.atomic
+def deliverable_link(*, deliverable: Any, number: int | None) -> DeliverableLink | None:
+    """Link a deliverable to a ticket of its project's team by number (None: unlink)."""
+    team_id = deliverable.phase.project.team_id
+    if number is None:
+        DeliverableLink.objects.filter(deliverable=deliverable).delete()
+        return None
+    ticket = Ticket.objects.filter(team_id=team_id, number=number).first()
+    if ticket is None:
+        raise Invalid({"number": f"This team has no ticket number {number}."})
+    link, _ = DeliverableLink.objects.update_or_create(deliverable=deliverable, defaults={"ticket": ticket})
+    return link

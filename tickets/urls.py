@@ -1,11 +1,13 @@
 from django.urls import path
 
-from tickets.views import accounts, board, labels, routing, saved_views, ticket
+from tickets.views import accounts, board, deliverables, labels, routing, saved_views, ticket
 from tickets.views import sla_policies as sla_views
 
 app_name = "tickets"
 
 urlpatterns = [
+    # A project deliverable done through a ticket (from the project's plan page)
+    path("deliverables/<int:deliverable_id>/ticket/", deliverables.deliverable_link, name="deliverable-link"),
     # Board
     path("board/", board.board, name="board"),
     path("board/move/", board.board_move, name="board-move"),

@@ -250,3 +250,25 @@ def test_raci_people_hear_of_their_deliverables_once_each_as_their_role_says(tea
     phases.deliverable_tick(deliverable=item, by=r, expected_version=item.version, done=True)
     done = Notification.objects.filter(message__contains="is done")
     assert set(done.values_list("user_id", flat=True)) == {crm.owner_id, c.pk, i.pk}
+
+
+def test_a_deliverable_is_done_through_a_ticket_of_the_team(team, other_team, crm, make_member, login):
+    from tests.factories import make_ticket
+
+    planning = _phase(crm, 1)
+    item = phases.deliverable_add(phase=planning, title="Migrate the macros")
+    ticket = make_ticket(team, title="Move 120 macros", kind="task")
+    theirs = make_ticket(other_team, title="Not ours", kind="task")
+    url = reverse("tickets:deliverable-link", args=[team.slug, item.pk])
+    lead = login(crm.owner)
+    assert lead.post(url, {"number": ticket.number}).status_code == 302
+    page = lead.get(reverse("projects:plan", args=[team.slug, crm.pk])).content.decode()
+    assert f"{team.slug.upper()}-{ticket.number} · To Do" in page
+    missing = lead.post(url, {"number": theirs.number + 1000}, follow=True).content.decode()
+    assert f"This team has no ticket number {theirs.number + 1000}." in missing
+    assert item.__class__.objects.get(pk=item.pk).ticket_link.ticket == ticket  # unchanged
+    assert lead.post(url, {"number": ""}).status_code == 302
+    assert not type(item).objects.filter(pk=item.pk, ticket_link__isnull=False).exists()
+    assert login(make_member(team, Role.AGENT)).post(url, {"number": ticket.number}).status_code == 403
+    outsider = login(make_member(other_team, Role.MANAGER))
+    assert outsider.post(reverse("tickets:deliverable-link", args=[other_team.slug, item.pk]), {}).status_code == 404
