@@ -331,3 +331,19 @@ class ProjectTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Remark(models.Model):
+    """A comment on a deliverable: how Consulted people answer the input asked of them, and anyone on the
+    project discusses the work."""
+
+    deliverable = models.ForeignKey(Deliverable, on_delete=models.CASCADE, related_name="remarks")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["deliverable", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.deliverable_id} {self.created_at:%Y-%m-%d}"

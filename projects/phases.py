@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
@@ -37,6 +38,7 @@ from projects.models import (
     RaciCell,
     RaciRole,
     RaciRow,
+    Remark,
 )
 from teams.calendar import BusinessCalendar, after_working_days
 from teams.models import Membership, Role, User
@@ -236,7 +238,11 @@ def plan_of(project: Project) -> list[dict[str, Any]]:
     phases = list(project.phases.order_by("order"))
     deliverables: dict[int, list[Deliverable]] = {p.pk: [] for p in phases}
     # The ticket each deliverable is done through (the link lives on the tickets side; read by its name).
-    found = Deliverable.objects.filter(phase__project=project).select_related("owner", "ticket_link__ticket")
+    found = (
+        Deliverable.objects.filter(phase__project=project)
+        .select_related("owner", "ticket_link__ticket")
+        .prefetch_related(Prefetch("remarks", queryset=Remark.objects.select_related("author")))
+    )
     for d in found.order_by("due", "id"):
         deliverables[d.phase_id].append(d)
     gates: dict[int, list[Gate]] = {p.pk: [] for p in phases}
@@ -317,3 +323,24 @@ def project_from_template(
         if role in RaciRole.values:
             RaciCell.objects.create(row=row, user=by, role=role)
     return project
+
+
+def remark_add(*, deliverable: Deliverable, by: User, text: str) -> Remark:
+    """A comment on a deliverable (the answer a Consulted person gives); its R and A hear of it."""
+    text = text.strip()
+    if not text:
+        raise Invalid({"text": "Write the comment."})
+    if len(text) > 2000:
+        raise Invalid({"text": "Keep a comment under 2,000 characters."})
+    remark = Remark.objects.create(deliverable=deliverable, author=by, text=text)
+    project = Project.objects.select_related("team").get(pk=deliverable.phase.project_id)
+    row = RaciRow.objects.filter(deliverable=deliverable).first()
+    if row is not None:
+        people = [c.user for c in RaciCell.objects.filter(
+            row=row, role__in=[RaciRole.RESPONSIBLE, RaciRole.ACCOUNTABLE], user__isnull=False
+        ).select_related("user") if c.user is not None]  # fmt: skip
+        notify(users=people, kind="raci_event", team_id=project.team_id, exclude=by, subject=project.name,
+               message=f"{project.name}: {by.display_name} on “{deliverable.title}”: {text}"[:300],
+               link=reverse("projects:plan", args=[project.team.slug, project.pk]) + f"#deliverable-{deliverable.pk}",
+               dedupe_key=f"remark:{remark.pk}")  # fmt: skip
+    return remark

@@ -29,7 +29,7 @@ from projects.forms import (
     TickForm,
     WaiveForm,
 )
-from projects.models import Deliverable, Phase, Project, RaciRow
+from projects.models import Deliverable, Phase, Project, RaciCell, RaciRow
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
@@ -378,3 +378,23 @@ def raci_row_add(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
         else:
             return redirect("projects:raci", team.slug, project.pk)
     return render(request, "projects/raci.html", _raci_context(request, team, project, row_form=form), status=400)
+
+
+@require_POST
+@team_view()
+def remark_add(request: TeamRequest, team: Team, pk: int, deliverable_id: int) -> HttpResponse:
+    """A comment on a deliverable: members who work tickets, and anyone named on its RACI row (a Consulted
+    viewer answering the input asked of them)."""
+    project = _project(team, pk)
+    deliverable = _deliverable(project, deliverable_id)
+    named = RaciCell.objects.filter(row__deliverable=deliverable, user=request.user).exists()
+    if not (can(request.membership, Action.WORK_TICKETS) or named):  # type: ignore[attr-defined]
+        raise PermissionDenied("Only people who work here or are named on this deliverable comment on it.")
+    text = request.POST.get("text", "")
+    try:
+        phases.remark_add(deliverable=deliverable, by=request.user, text=text)  # type: ignore[arg-type]
+    except RuleBroken as refused:
+        return _refused(
+            request, team, project, " ".join(m for _, m in getattr(refused, "problems", [])) or str(refused)
+        )
+    return _back(team, project, f"deliverable-{deliverable.pk}")

@@ -25,6 +25,8 @@ def tell(*, row: RaciRow | None, project: Project, what: str, key: str, exclude_
     if row is None:
         return 0
     link = reverse("projects:plan", args=[project.team.slug, project.pk])
+    if row.deliverable_id:
+        link += f"#deliverable-{row.deliverable_id}"  # where the Consulted answer, in the deliverable's comments
     notes = []
     for cell in RaciCell.objects.filter(row=row, user__isnull=False).select_related("user"):
         if cell.user is None or cell.user_id == exclude_user_id:
@@ -32,7 +34,7 @@ def tell(*, row: RaciRow | None, project: Project, what: str, key: str, exclude_
         if cell.role in (RaciRole.RESPONSIBLE, RaciRole.ACCOUNTABLE):
             kind, message = "raci_event", f"{project.name}: {what}"
         elif cell.role == RaciRole.CONSULTED:
-            kind, message = "raci_input", f"{project.name}: your input is asked: {what}"
+            kind, message = "raci_input", f"{project.name}: your input is asked (answer in its comments): {what}"
         else:
             kind, message = "project_info", f"{project.name}: {what}"
         notes.append(Note(user=cell.user, kind=kind, message=message[:300], dedupe_key=f"raci:{key}",

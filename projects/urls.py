@@ -31,6 +31,9 @@ urlpatterns = [
         plan_views.deliverable_waive,
         name="deliverable-waive",
     ),
+    path(
+        "projects/<int:pk>/plan/deliverables/<int:deliverable_id>/comments/", plan_views.remark_add, name="remark-add"
+    ),
     path("projects/<int:pk>/plan/milestones/", plan_views.milestone_add, name="milestone-add"),
     path("projects/<int:pk>/plan/baselines/", plan_views.baseline_save, name="baseline-save"),
     path("projects/<int:pk>/raci/", plan_views.raci_matrix, name="raci"),

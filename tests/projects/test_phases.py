@@ -272,3 +272,23 @@ def test_a_deliverable_is_done_through_a_ticket_of_the_team(team, other_team, cr
     assert login(make_member(team, Role.AGENT)).post(url, {"number": ticket.number}).status_code == 403
     outsider = login(make_member(other_team, Role.MANAGER))
     assert outsider.post(reverse("tickets:deliverable-link", args=[other_team.slug, item.pk]), {}).status_code == 404
+
+
+def test_the_consulted_answer_in_the_deliverables_comments(team, crm, make_member, login):
+    planning = _phase(crm, 1)
+    r, c, stranger = make_member(team, Role.AGENT), make_member(team, Role.VIEWER), make_member(team, Role.VIEWER)
+    item = phases.deliverable_add(phase=planning, title="Data protection review", owner=r)
+    row = RaciRow.objects.get(deliverable=item)
+    RaciCell.objects.create(row=row, user=crm.owner, role="A")
+    RaciCell.objects.create(row=row, user=c, role="C")
+    phases.deliverable_tick(deliverable=item, by=r, expected_version=item.version, done=True)
+    asked = Notification.objects.get(user=c, kind="raci_input")
+    assert asked.link.endswith(f"#deliverable-{item.pk}") and "answer in its comments" in asked.message
+    url = reverse("projects:remark-add", args=[team.slug, crm.pk, item.pk])
+    assert login(stranger).post(url, {"text": "Looks fine"}).status_code == 403  # a viewer not named on it
+    assert login(c).post(url, {"text": "Ask legal about retention"}).status_code == 302  # the Consulted viewer
+    assert login(c).post(url, {"text": "  "}).status_code == 400
+    heard = set(Notification.objects.filter(message__contains="Ask legal").values_list("user_id", flat=True))
+    assert heard == {r.pk, crm.owner_id}
+    page = login(r).get(reverse("projects:plan", args=[team.slug, crm.pk])).content.decode()
+    assert "Ask legal about retention" in page and "Comments (1)" in page
