@@ -144,3 +144,20 @@ class RaciCycleForm(forms.Form):
 
 class BaselineForm(RefusalForm):
     name = forms.CharField(max_length=120, label="Baseline name")
+
+
+class TemplateForm(RefusalForm):
+    name = forms.CharField(max_length=120)
+    framework = forms.ChoiceField(choices=Framework.choices)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    scope_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="In scope",
+                               help_text="One item a line.")  # fmt: skip
+    scope_out = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Out of scope")
+    phases = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 10, "class": "font-monospace"}),
+        help_text="“Phase | working days”, then its deliverables as “- title | working day”.",
+    )
+    milestones = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
+                                 help_text="“Milestone | after phase number”, one a line.")  # fmt: skip
+    raci = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="RACI activities",
+                           help_text="“Activity | owner=A, lead=R”, one a line.")  # fmt: skip

@@ -14,7 +14,8 @@ from django.utils import timezone
 from core.errors import Invalid, RuleBroken
 from core.stale import lock_if_current
 from notifications.services import mail_people, notify
-from projects.models import CostCategory, CostEntry, Project, Stakeholder, StatusUpdate
+from projects import template_text
+from projects.models import CostCategory, CostEntry, Project, ProjectTemplate, Stakeholder, StatusUpdate
 from teams.models import Membership, Team, User
 
 
@@ -168,3 +169,27 @@ def update_post(*, project: Project, by: User, text: str, health: str) -> Status
     mail_people(addresses=[s.email for s in wanting if s.user is None], subject=f"Update on {project.name}",
                 body=f"{message}\n\n— {by.display_name}, {project.team.name}")  # fmt: skip
     return update
+
+
+def template_save(
+    *, template: ProjectTemplate | None, name: str, framework: str, description: str, scope_in: str,
+    scope_out: str, phases: str, milestones: str, raci: str,
+) -> ProjectTemplate:  # fmt: skip
+    """Write a template from the text a manager edited; each line's mistake is named (nothing is saved)."""
+    name = " ".join(name.split())
+    clash = ProjectTemplate.objects.filter(name__iexact=name).exclude(pk=template.pk if template else 0)
+    if clash.exists():
+        raise Invalid({"name": f"There is already a template called “{name}”."})
+    phase_list = template_text.phases_from_text(phases)
+    values = {
+        "name": name, "framework": framework, "description": description.strip(), "scope_in": _lines(scope_in),
+        "scope_out": _lines(scope_out), "phases": phase_list,
+        "milestones": template_text.milestones_from_text(milestones, len(phase_list)),
+        "raci": template_text.raci_from_text(raci),
+    }  # fmt: skip
+    if template is None:
+        return ProjectTemplate.objects.create(**values)
+    for field, value in values.items():
+        setattr(template, field, value)
+    template.save()
+    return template

@@ -7,13 +7,13 @@ from django.db.models import Count, F, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import Invalid, RuleBroken, StaleEdit
 from core.stale import refuse_stale
-from projects import phases, raci, services
-from projects.forms import CostForm, ProjectEditForm, ProjectForm, StakeholderForm, UpdateForm
-from projects.models import Deliverable, Project, ProjectStatus
+from projects import phases, raci, services, template_text
+from projects.forms import CostForm, ProjectEditForm, ProjectForm, StakeholderForm, TemplateForm, UpdateForm
+from projects.models import Deliverable, Project, ProjectStatus, ProjectTemplate
 from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
@@ -215,3 +215,44 @@ def update_post(request: TeamRequest, team: Team, pk: int) -> HttpResponse:
             messages.success(request, "Update posted; stakeholders who asked are told.")
             return redirect("projects:detail", team.slug, project.pk)
     return _refused(request, team, project, 400, update_form=form)
+
+
+# --- Templates (managers) ---------------------------------------------------------------------------------------
+
+
+def _template_initial(template: ProjectTemplate) -> dict[str, Any]:
+    return {
+        "name": template.name, "framework": template.framework, "description": template.description,
+        "scope_in": "\n".join(template.scope_in), "scope_out": "\n".join(template.scope_out),
+        "phases": template_text.phases_to_text(template.phases),
+        "milestones": template_text.milestones_to_text(template.milestones),
+        "raci": template_text.raci_to_text(template.raci),
+    }  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@team_view(Action.MANAGE_MEMBERS)
+def template_edit(request: TeamRequest, team: Team, template_id: int | None = None) -> HttpResponse:
+    """Managers keep the project templates (shared by every team): edit one, or write a new one."""
+    template = get_object_or_404(ProjectTemplate, pk=template_id) if template_id else None
+    form = TemplateForm(request.POST or None, initial=_template_initial(template) if template else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                saved = services.template_save(template=template, **form.cleaned_data)
+            except RuleBroken as refused:
+                form.add_refusal(refused)
+            else:
+                messages.success(request, f"Template “{saved.name}” saved.")
+                return redirect("projects:templates", team.slug)
+    return render(request, "projects/template_edit.html",
+                  {"team": team, "form": form, "template": template, "current_section": "projects:list"},
+                  status=status)  # fmt: skip
+
+
+@team_view(Action.MANAGE_MEMBERS)
+def template_list(request: TeamRequest, team: Team) -> HttpResponse:
+    context = {"team": team, "templates": ProjectTemplate.objects.all(), "current_section": "projects:list"}
+    return render(request, "projects/template_list.html", context)

@@ -292,3 +292,26 @@ def test_the_consulted_answer_in_the_deliverables_comments(team, crm, make_membe
     assert heard == {r.pk, crm.owner_id}
     page = login(r).get(reverse("projects:plan", args=[team.slug, crm.pk])).content.decode()
     assert "Ask legal about retention" in page and "Comments (1)" in page
+
+
+def test_managers_keep_the_templates_as_text(team, make_member, login):
+    from projects.models import ProjectTemplate
+
+    manager = login(make_member(team, Role.MANAGER))
+    crm_template = ProjectTemplate.objects.get(name="CRM rollout")
+    url = reverse("projects:template-edit", args=[team.slug, crm_template.pk])
+    form = manager.get(url).context["form"]
+    data = {k: form.initial[k] for k in ("name", "framework", "description", "scope_in", "scope_out", "phases",
+                                         "milestones", "raci")}  # fmt: skip
+    assert data["phases"].startswith("Planning | 10\n- Project charter | 3")
+    bad = manager.post(url, {**data, "phases": data["phases"] + "\n- Sign-off | 40"})
+    assert bad.status_code == 400 and "day 40 is after the phase" in bad.content.decode()
+    worse = manager.post(url, {**data, "raci": "Budget | owner=Z"})
+    assert worse.status_code == 400 and "should be owner or lead = R, A, C or I" in worse.content.decode()
+    crm_template.refresh_from_db()
+    assert len(crm_template.phases[-1]["deliverables"]) == 3  # nothing saved
+    ok = manager.post(url, {**data, "phases": data["phases"] + "\n- Hypercare week | 15"})
+    assert ok.status_code == 302
+    crm_template.refresh_from_db()
+    assert crm_template.phases[-1]["deliverables"][-1] == {"title": "Hypercare week", "day": 15}
+    assert login(make_member(team, Role.LEAD)).get(url).status_code == 403
