@@ -134,8 +134,11 @@ def seed_waterfall_plan(*, project: Project, today: date) -> None:
     }
     for phase in created:
         for n, title in enumerate(work[phase.name]):
-            phases.deliverable_add(phase=phase, title=title, owner=agents[n % len(agents)],
-                                   due=phase.planned_start + timedelta(days=7 * (n + 1)))  # fmt: skip
+            item = phases.deliverable_add(phase=phase, title=title, owner=agents[n % len(agents)],
+                                          due=phase.planned_start + timedelta(days=7 * (n + 1)))  # fmt: skip
+            if owner.pk != item.owner_id:  # its owner is Responsible; the project owner Accountable
+                RaciCell.objects.create(row=RaciRow.objects.get(deliverable=item), user=owner,
+                                        role=RaciRole.ACCOUNTABLE)  # fmt: skip
         row = RaciRow.objects.get(phase=phase)
         if owner is not None:
             RaciCell.objects.create(row=row, user=owner, role=RaciRole.ACCOUNTABLE)
