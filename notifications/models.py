@@ -76,6 +76,10 @@ class OutgoingMail(models.Model):
     digest_key = models.CharField(
         max_length=80, null=True, blank=True, unique=True, help_text="For a daily digest: its person and day."
     )
+    dedupe_key = models.CharField(
+        max_length=200, null=True, blank=True, unique=True,
+        help_text="For a mail to someone without an account: the event and the address, so a re-run mails once.",
+    )  # fmt: skip
     created_at = models.DateTimeField(default=timezone.now)
     claimed_until = models.DateTimeField(null=True, blank=True, help_text="Being sent by a worker until then.")
     sent_at = models.DateTimeField(null=True, blank=True)

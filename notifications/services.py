@@ -208,16 +208,28 @@ def preferences_save(*, user: User, choices: dict[str, tuple[bool, str]]) -> Non
         )
 
 
-def mail_people(*, addresses: Iterable[str], subject: str, body: str) -> int:
+def mail_people(*, addresses: Iterable[str], subject: str, body: str, dedupe_key: str = "") -> int:
     """Mail people who are not users (a project's outside stakeholders) through the outbox, after the commit.
 
-    Each address once; returns how many mails were queued.
+    Each address once; with ``dedupe_key`` (the event), once per address for good, so a job that runs again
+    mails nobody twice. Returns how many mails were queued now.
     """
     unique = sorted({a.strip().lower() for a in addresses if a and a.strip()})
     if not unique:
         return 0
+    keys = {a: (f"{dedupe_key}:{a}"[:200] if dedupe_key else None) for a in unique}
+    if dedupe_key:
+        sent = set(OutgoingMail.objects.filter(dedupe_key__in=[k for k in keys.values() if k]).values_list(
+            "dedupe_key", flat=True))  # fmt: skip
+        unique = [a for a in unique if keys[a] not in sent]
     rows = OutgoingMail.objects.bulk_create(
-        OutgoingMail(to=address, subject=(MAIL_SUBJECT_PREFIX + subject)[:200], body=body) for address in unique
-    )
-    deliver_after_commit([row.pk for row in rows])
-    return len(rows)
+        [OutgoingMail(to=a, subject=(MAIL_SUBJECT_PREFIX + subject)[:200], body=body, dedupe_key=keys[a])
+         for a in unique],
+        ignore_conflicts=bool(dedupe_key),
+    )  # fmt: skip
+    ids = [row.pk for row in rows if row.pk is not None]
+    if dedupe_key and unique:  # ignore_conflicts leaves the new rows without their ids
+        ids = list(OutgoingMail.objects.filter(dedupe_key__in=[keys[a] for a in unique], sent_at__isnull=True)
+                   .values_list("pk", flat=True))  # fmt: skip
+    deliver_after_commit(ids)
+    return len(unique)

@@ -317,9 +317,10 @@ def project_from_template(
             Milestone.objects.create(project=project, name=m["name"], date=ends[m["after_phase"]])
     for n, spec in enumerate(template.raci, start=1):
         row = RaciRow.objects.create(project=project, activity=spec["activity"][:200], order=900000 + n)
-        # Suggested roles by position; the creator is both owner and lead here, so the first role given wins
-        # and the row may need a Responsible: it is flagged until someone is named.
-        role = next(iter(spec.get("roles", {}).values()), "")
+        # The creator is both owner and lead here: they take the row's Accountable role when one is suggested
+        # (else its first letter), and the row may need a Responsible: it is flagged until someone is named.
+        suggested = set(spec.get("roles", {}).values())  # (a JSON object's key order is not kept by every database)
+        role = next((r for r in ("A", "R", "C", "I") if r in suggested), "")
         if role in RaciRole.values:
             RaciCell.objects.create(row=row, user=by, role=role)
     return project

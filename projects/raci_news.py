@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications.services import Note, notify_many
+from notifications.services import Note, mail_people, notify_many
 from projects.models import Deliverable, Project, RaciCell, RaciRole, RaciRow
 
 DUE_SOON_DAYS = 2
@@ -28,6 +29,12 @@ def tell(*, row: RaciRow | None, project: Project, what: str, key: str, exclude_
     if row.deliverable_id:
         link += f"#deliverable-{row.deliverable_id}"  # where the Consulted answer, in the deliverable's comments
     notes = []
+    # Outside stakeholders named on the row have no account: they are mailed, whatever their letter.
+    outside = RaciCell.objects.filter(row=row, stakeholder__isnull=False).select_related("stakeholder")
+    mailed = mail_people(
+        addresses=[c.stakeholder.email for c in outside if c.stakeholder is not None and c.stakeholder.email],
+        subject=project.name, body=f"{project.name}: {what}\n\n{settings.SITE_URL}{link}", dedupe_key=f"raci:{key}",
+    ) if outside else 0  # fmt: skip
     for cell in RaciCell.objects.filter(row=row, user__isnull=False).select_related("user"):
         if cell.user is None or cell.user_id == exclude_user_id:
             continue
@@ -39,7 +46,7 @@ def tell(*, row: RaciRow | None, project: Project, what: str, key: str, exclude_
             kind, message = "project_info", f"{project.name}: {what}"
         notes.append(Note(user=cell.user, kind=kind, message=message[:300], dedupe_key=f"raci:{key}",
                           team_id=project.team_id, subject=f"{project.name}", link=link))  # fmt: skip
-    return len(notify_many(notes))
+    return len(notify_many(notes)) + mailed
 
 
 def deliverables_check(*, today: date | None = None) -> int:

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from notifications.models import Notification
-from projects.models import Phase, Project, RaciCell, RaciRow
+from projects.models import Phase, Project, ProjectTemplate, RaciCell, RaciRow
+from projects.shipped_templates import ensure_shipped
 from teams.models import Role
 from tests.browser.test_board import sign_in
 from tests.factories import WorkingHoursFactory
@@ -21,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def people(team, make_member):
+    ensure_shipped(ProjectTemplate)  # a transactional test before this one may have emptied the table
     for weekday in range(5):
         WorkingHoursFactory(team=team, weekday=weekday)
     leo = make_member(team, Role.LEAD, username="leo", first_name="Leo", last_name="Lind")
@@ -96,14 +98,14 @@ def test_from_template_to_a_closed_phase(live_server, page: Page, team, people, 
 
     # The planning phase closes through its gate once its deliverables are done.
     planning = page.locator(f"#phase-{planning_row.phase_id}")
-    planning.get_by_label("Comment").fill("Scope agreed")
+    planning.get_by_label("Gate comment").fill("Scope agreed")
     planning.get_by_role("button", name="Decide").click()
     expect(page.locator("#messages")).to_contain_text("deliverables are open: Project charter")
     for title in ("Project charter", "Data migration plan", "Rollout plan by region"):
         page.locator(f"#phase-{planning_row.phase_id}").get_by_role("button", name=f"Mark “{title}” done").click()
         expect(page.locator(f"#phase-{planning_row.phase_id}")).to_contain_text(f"{title} done")
     planning = page.locator(f"#phase-{planning_row.phase_id}")
-    planning.get_by_label("Comment").fill("Scope agreed")
+    planning.get_by_label("Gate comment").fill("Scope agreed")
     planning.get_by_role("button", name="Decide").click()
     expect(page.locator("#messages")).to_contain_text("The phase is closed.")
     expect(page.locator(f"#phase-{planning_row.phase_id}")).to_contain_text("Closed")

@@ -24,6 +24,7 @@ def test_a_lead_filters_the_board_by_person_and_shares_the_view(live_server, pag
     make_ticket(team, title="Ben's refund", assignee=ben)
     make_ticket(team, title="Ana's invoice", assignee=ana)
     sign_in(page, live_server, "leo")
+    page.wait_for_load_state()  # the board's scripts listen for the change before it is made
     page.get_by_label("Person").select_option(label="Ben Berg")
     expect(page).to_have_url(re.compile(r"person="))
     expect(page.locator("#board-columns")).not_to_contain_text("Ana's invoice")

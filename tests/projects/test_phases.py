@@ -315,3 +315,17 @@ def test_managers_keep_the_templates_as_text(team, make_member, login):
     crm_template.refresh_from_db()
     assert crm_template.phases[-1]["deliverables"][-1] == {"title": "Hypercare week", "day": 15}
     assert login(make_member(team, Role.LEAD)).get(url).status_code == 403
+
+
+def test_an_outside_stakeholder_named_on_a_row_is_mailed_once_per_event(team, crm):
+    from notifications.models import OutgoingMail
+    from projects.models import Stakeholder
+    from projects.raci_news import deliverables_check
+
+    vendor = Stakeholder.objects.create(project=crm, name="Vera Vendor", email="vera@vendor.example")
+    item = phases.deliverable_add(phase=_phase(crm, 1), title="Vendor contract", due=START + timedelta(days=1))
+    RaciCell.objects.create(row=RaciRow.objects.get(deliverable=item), stakeholder=vendor, role="C")
+    deliverables_check(today=START)
+    deliverables_check(today=START)  # beat runs again: nobody is mailed twice
+    mails = OutgoingMail.objects.filter(to="vera@vendor.example")
+    assert mails.count() == 1 and "“Vendor contract” is due" in mails.get().body

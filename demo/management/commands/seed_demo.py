@@ -13,6 +13,8 @@ from metrics.daily import team_rebuild
 from metrics.demo import seed_goals
 from planning.demo.sprints import seed_sprints
 from projects.demo import seed_project_facts
+from projects.models import ProjectTemplate
+from projects.shipped_templates import ensure_shipped
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo.follow import seed_following
@@ -76,6 +78,8 @@ class Command(BaseCommand):
                 feedback_result = seed_feedback(teams=teams, today=today)
                 # Saved views, followers, @mentions and a logged customer reply (and what they notified).
                 follow_result = seed_following(teams=teams)
+                # The shipped project templates (the migration loads them; a flushed database has lost them).
+                ensure_shipped(ProjectTemplate)
                 # Project facts: scope, dates, budgets and costs, stakeholders, status updates.
                 project_result = seed_project_facts(teams=teams, today=today)
                 # Sprint history: closed sprints with additions and carry-overs, an active one, the next planned.
