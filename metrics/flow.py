@@ -34,7 +34,7 @@ from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Status
 from tickets.models import Ticket
 
 FLOW_STATUSES = (Status.TODO, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED)  # workflow order
-SCATTER_LIMIT = 2000  # dots drawn; the percentiles use every resolution of the period
+SCATTER_LIMIT = 500  # dots drawn (the latest); the percentiles use every resolution of the period
 
 
 def _open_tickets(scope: Scope) -> Any:
