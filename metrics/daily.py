@@ -76,10 +76,6 @@ def local_day(history: CalendarHistory, at: datetime) -> date:
     return at.astimezone(history.at(at).zone).date()
 
 
-def _first_status(ticket_id: int, first_from: dict[int, str], status: str) -> str:
-    return first_from.get(ticket_id, status)
-
-
 def _runs(days: Iterable[date]) -> Iterator[list[date]]:
     """Consecutive days grouped, at most RUN_DAYS long."""
     run: list[date] = []
@@ -134,7 +130,7 @@ def compute(team: Team, history: CalendarHistory, run: list[date]) -> tuple[list
     ):
         first_from.setdefault(ticket_id, before)
     for pk, at, priority, channel, status in created:
-        initial = _first_status(pk, first_from, status)
+        initial = first_from.get(pk, status)
         bump(at, priority, channel, created=1, **({f"in_{initial}": 1} if initial in OPEN else {}))
 
     status = TicketEvent.objects.filter(ticket__team=team, field=EventField.STATUS)

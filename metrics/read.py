@@ -140,7 +140,8 @@ def backlog_now(scope: Scope, now: datetime) -> Backlog:
     )  # fmt: skip
 
 
-def _ratio(part: int, whole: int) -> float | None:
+def ratio(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, to a tenth (None when there is nothing to divide)."""
     return round(100 * part / whole, 1) if whole else None
 
 
@@ -154,22 +155,22 @@ def period_values(
     backlog = backlog if backlog is not None else backlog_now(scope, now)
     weeks = scope.days / 7
     return {
-        "sla_frt": _ratio(t.frt_met, t.frt_met + t.frt_breached),
-        "sla_resolution": _ratio(t.res_met, t.res_met + t.res_breached),
-        "ever_breached": _ratio(t.first_resolved_breached, t.first_resolved),
+        "sla_frt": ratio(t.frt_met, t.frt_met + t.frt_breached),
+        "sla_resolution": ratio(t.res_met, t.res_met + t.res_breached),
+        "ever_breached": ratio(t.first_resolved_breached, t.first_resolved),
         "frt_median": d[DurationKind.FIRST_RESPONSE].median,
         "frt_p90": d[DurationKind.FIRST_RESPONSE].p90,
         "resolution_median": d[DurationKind.RESOLUTION].median,
         "resolution_p90": d[DurationKind.RESOLUTION].p90,
-        "csat": _ratio(t.answers_positive, t.answers),
-        "response_rate": _ratio(t.surveys_sent_answered, t.surveys_sent),
+        "csat": ratio(t.answers_positive, t.answers),
+        "response_rate": ratio(t.surveys_sent_answered, t.surveys_sent),
         "backlog_size": backlog.size,
         "backlog_age_median": backlog.age_median,
         "backlog_age_p90": backlog.age_p90,
         "throughput": round(t.resolved / weeks, 1),
         "arrivals": round(t.created / weeks, 1),
-        "reopen_rate": _ratio(t.first_resolved_reopened, t.first_resolved),
-        "one_touch": _ratio(t.first_resolved_one_touch, t.first_resolved),
+        "reopen_rate": ratio(t.first_resolved_reopened, t.first_resolved),
+        "one_touch": ratio(t.first_resolved_one_touch, t.first_resolved),
         "cycle_median": d[DurationKind.CYCLE].median,
         "lead_median": d[DurationKind.LEAD].median,
         # What the values were read from, for the tiles' small print.

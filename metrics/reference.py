@@ -13,7 +13,7 @@ from typing import Any
 
 from metrics.clock import percentile, resolutions
 from metrics.daily import local_day
-from metrics.read import Scope
+from metrics.read import Scope, ratio
 from teams.calendar import CalendarHistory
 from teams.models import Team
 from tickets.choices import CUSTOMER_KINDS, EventField, SLAOutcomeKind, SLATargetKind, Status
@@ -21,10 +21,6 @@ from tickets.models import Comment, SLAOutcome, Ticket, TicketEvent
 from voice.choices import CSAT_SCALE
 from voice.models import CsatSurvey
 from voice.surveys import SATISFIED_SCORE
-
-
-def _ratio(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
 
 
 def direct_values(scope: Scope, now: datetime) -> dict[str, Any]:
@@ -89,13 +85,13 @@ def direct_values(scope: Scope, now: datetime) -> dict[str, Any]:
     frt_met, frt_breached = met[(SLATargetKind.FIRST_RESPONSE, "met")], met[(SLATargetKind.FIRST_RESPONSE, "breached")]
     res_met, res_breached = met[(SLATargetKind.RESOLUTION, "met")], met[(SLATargetKind.RESOLUTION, "breached")]
     return {
-        "sla_frt": _ratio(frt_met, frt_met + frt_breached),
-        "sla_resolution": _ratio(res_met, res_met + res_breached),
-        "ever_breached": _ratio(breached_n, first),
+        "sla_frt": ratio(frt_met, frt_met + frt_breached),
+        "sla_resolution": ratio(res_met, res_met + res_breached),
+        "ever_breached": ratio(breached_n, first),
         "frt_median": percentile(frt, 0.5), "frt_p90": percentile(frt, 0.9),
         "resolution_median": percentile(resolution, 0.5), "resolution_p90": percentile(resolution, 0.9),
-        "csat": _ratio(positive, answers), "response_rate": _ratio(sent_answered, sent),
+        "csat": ratio(positive, answers), "response_rate": ratio(sent_answered, sent),
         "throughput": round(resolved / weeks, 1), "arrivals": round(created / weeks, 1),
-        "reopen_rate": _ratio(reopened_n, first), "one_touch": _ratio(one_touch, first),
+        "reopen_rate": ratio(reopened_n, first), "one_touch": ratio(one_touch, first),
         "cycle_median": percentile(cycle, 0.5), "lead_median": percentile(lead, 0.5),
     }  # fmt: skip

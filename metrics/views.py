@@ -75,10 +75,6 @@ def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
 
 
-def _pct(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
 def _flow(scope: read.Scope, backlog: read.Backlog, today: date, now: datetime) -> dict[str, Any]:
     """Cumulative flow, cycle times, ageing work in progress and workload, with their chart series."""
     days = flow.cumulative_flow(scope, backlog.counts)
@@ -114,11 +110,11 @@ def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) 
     weeks = read.weekly(scope)
     series: dict[str, list[Any]] = {
         "labels": [w.monday.strftime("%d %b") for w in weeks],
-        "sla_frt": [_pct(w.counts.frt_met, w.counts.frt_met + w.counts.frt_breached) for w in weeks],
-        "sla_resolution": [_pct(w.counts.res_met, w.counts.res_met + w.counts.res_breached) for w in weeks],
+        "sla_frt": [read.ratio(w.counts.frt_met, w.counts.frt_met + w.counts.frt_breached) for w in weeks],
+        "sla_resolution": [read.ratio(w.counts.res_met, w.counts.res_met + w.counts.res_breached) for w in weeks],
         "frt_hours": [_hours(w.frt_median) for w in weeks],
         "resolution_hours": [_hours(w.resolution_median) for w in weeks],
-        "csat": [_pct(w.counts.answers_positive, w.counts.answers) for w in weeks],
+        "csat": [read.ratio(w.counts.answers_positive, w.counts.answers) for w in weeks],
         "answers": [w.counts.answers for w in weeks],
         "created": [w.counts.created for w in weeks],
         "resolved": [w.counts.resolved for w in weeks],
@@ -132,8 +128,8 @@ def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) 
         for n, w in enumerate(weeks)
     ]  # fmt: skip
     priorities = [
-        {"label": Priority(p).label, "frt": _pct(c.frt_met, c.frt_met + c.frt_breached),
-         "frt_n": c.frt_met + c.frt_breached, "res": _pct(c.res_met, c.res_met + c.res_breached),
+        {"label": Priority(p).label, "frt": read.ratio(c.frt_met, c.frt_met + c.frt_breached),
+         "frt_n": c.frt_met + c.frt_breached, "res": read.ratio(c.res_met, c.res_met + c.res_breached),
          "res_n": c.res_met + c.res_breached}
         for p, c in read.by_priority(scope)
     ]  # fmt: skip
@@ -362,8 +358,7 @@ def project_goals(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
     """The project page's region: its goals with their progress, and its return (ROI) around the launch."""
     project = get_object_or_404(Project, team=team, pk=pk)
     context = {
-        "team": team, "project": project, "goals": [r for r in goal_rows((team.pk,)) if r["goal"].project_id == pk],
-        "returns": project_returns(project, team_today(team)), "budget": budget_of(project), **SECTION,
-        "current_section": "projects:list",
+        "team": team, "project": project, "returns": project_returns(project, team_today(team)),
+        "budget": budget_of(project), **SECTION, "current_section": "projects:list",
     }  # fmt: skip
     return fragment_or_page(request, "metrics/project_goals.html", "project-goals", context)

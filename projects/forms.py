@@ -134,6 +134,10 @@ class MilestoneForm(RefusalForm):
     service_fields = {"day": "date"}
 
 
+class RemarkForm(RefusalForm):
+    text = forms.CharField(max_length=2000, error_messages={"required": "Write the comment."})
+
+
 class RaciRowForm(RefusalForm):
     activity = forms.CharField(max_length=200)
 

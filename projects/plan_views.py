@@ -25,6 +25,7 @@ from projects.forms import (
     PhaseForm,
     RaciCycleForm,
     RaciRowForm,
+    RemarkForm,
     ReplanForm,
     TickForm,
     WaiveForm,
@@ -390,11 +391,12 @@ def remark_add(request: TeamRequest, team: Team, pk: int, deliverable_id: int) -
     named = RaciCell.objects.filter(row__deliverable=deliverable, user=request.user).exists()
     if not (can(request.membership, Action.WORK_TICKETS) or named):  # type: ignore[attr-defined]
         raise PermissionDenied("Only people who work here or are named on this deliverable comment on it.")
-    text = request.POST.get("text", "")
-    try:
-        phases.remark_add(deliverable=deliverable, by=request.user, text=text)  # type: ignore[arg-type]
-    except RuleBroken as refused:
-        return _refused(
-            request, team, project, " ".join(m for _, m in getattr(refused, "problems", [])) or str(refused)
-        )
-    return _back(team, project, f"deliverable-{deliverable.pk}")
+    form = RemarkForm(request.POST)
+    if form.is_valid():
+        try:
+            phases.remark_add(deliverable=deliverable, by=request.user, text=form.cleaned_data["text"])  # type: ignore[arg-type]
+        except RuleBroken as refused:
+            form.add_refusal(refused)
+        else:
+            return _back(team, project, f"deliverable-{deliverable.pk}")
+    return _refused(request, team, project, _errors(form))

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from core.errors import RuleBroken
+from core.forms import RefusalForm
 from projects.models import Deliverable
 from teams.http import TeamRequest
 from teams.models import Team
@@ -18,7 +19,7 @@ from teams.views import team_view
 from tickets import services
 
 
-class LinkForm(forms.Form):
+class LinkForm(RefusalForm):
     number = forms.IntegerField(min_value=1, required=False, error_messages={"invalid": "A ticket number is a "
                                                                              "whole number, like 42."})  # fmt: skip
 
@@ -37,7 +38,8 @@ def deliverable_link(request: TeamRequest, team: Team, deliverable_id: int) -> H
         try:
             link = services.deliverable_link(deliverable=deliverable, number=form.cleaned_data["number"])
         except RuleBroken as refused:
-            messages.error(request, " ".join(m for _, m in getattr(refused, "problems", [(None, str(refused))])))
+            form.add_refusal(refused)
+            messages.error(request, " ".join(str(e) for errs in form.errors.values() for e in errs))
         else:
             if link is None:
                 messages.success(request, f"“{deliverable.title}” has no ticket now.")
