@@ -16,20 +16,20 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Sum
+from django.db.models import Count, OuterRef, Subquery, Sum
+from django.utils.dateparse import parse_datetime
 
 from metrics.clock import percentile
 from metrics.models import DailyFigure, DurationKind, TicketDuration
-from metrics.read import Scope, where_sql
+from metrics.read import Scope, Stats, where_sql
 from planning.choices import SprintState
 from planning.models import SprintItem
-from teams.models import Membership, Role
+from teams.models import Membership, Role, Team
 from tickets.choices import ACTIVE_STATUSES, OPEN_STATUSES, Status
 from tickets.models import Ticket
 
@@ -95,64 +95,113 @@ class CycleTimes:
     p85: float | None
 
 
-def cycle_times(scope: Scope) -> CycleTimes:
-    """The period's cycle times in days: count and percentiles over every resolution (one query), and the
-    latest SCATTER_LIMIT as dots (one query)."""
-    found = TicketDuration.objects.filter(scope.rows_filter(), kind=DurationKind.CYCLE)
-    if connection.vendor == "postgresql":
-        table = TicketDuration._meta.db_table
-        params: list[Any] = []
-        where = where_sql(scope, params)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
-                f"percentile_cont(0.85) WITHIN GROUP (ORDER BY seconds) FROM {table} WHERE {where} AND kind = %s",
-                [*params, DurationKind.CYCLE],
-            )
-            count, p50, p85 = cursor.fetchone()
-        p50 = round(float(p50) / 86400, 3) if p50 is not None else None
-        p85 = round(float(p85) / 86400, 3) if p85 is not None else None
-    else:
-        values = [s / 86400 for s in found.values_list("seconds", flat=True)]
-        count, p50, p85 = len(values), percentile(values, 0.5), percentile(values, 0.85)
-    rows = found.order_by("-day", "-id").values_list("day", "seconds", "ticket__number", "ticket__team__slug")[
-        :SCATTER_LIMIT
-    ]
+def _days(seconds: float | None) -> float | None:
+    return round(seconds / 86400, 3) if seconds is not None else None
+
+
+def cycle_times(scope: Scope, stats: Stats) -> CycleTimes:
+    """The period's cycle times in days: count and percentiles over every resolution (``stats``, which the
+    tiles' duration query read), and the latest SCATTER_LIMIT as dots (one query)."""
+    rows = (
+        TicketDuration.objects.filter(scope.rows_filter(), kind=DurationKind.CYCLE)
+        .order_by("-day", "-id")
+        .values_list("day", "seconds", "ticket__number", "ticket__team__slug")[:SCATTER_LIMIT]
+    )
     dots = [(d, round(s / 86400, 2), f"{slug.upper()}-{n}") for d, s, n, slug in rows]
-    return CycleTimes(dots, count, p50, p85)
+    return CycleTimes(dots, stats.count, _days(stats.median), _days(stats.p85))
+
+
+@dataclass(frozen=True)
+class Started:
+    """An open ticket whose work has started, as the ageing chart and its list show it."""
+
+    slug: str
+    number: int
+    title: str
+    status: str
+    age_days: float
+
+    @property
+    def key(self) -> str:
+        return f"{self.slug.upper()}-{self.number}"
+
+    @property
+    def status_label(self) -> str:
+        return str(Status(self.status).label)
 
 
 @dataclass(frozen=True)
 class Ageing:
     threshold_days: float | None  # 85th percentile of cycle times of the last 30 days
     by_status: list[tuple[str, int, int, float | None]]  # label, started tickets, over the threshold, oldest days
-    flagged: list[tuple[Any, float]]  # (ticket, age in days), oldest first, at most 10
+    flagged: list[Started]  # oldest first, at most 10
     dots: list[tuple[str, float, str]]  # (status label, age in days, key)
 
 
+def _ageing_rows(scope: Scope, recent: Scope) -> tuple[float | None, list[tuple[Any, ...]]]:
+    """The 85th percentile of the recent cycle times (seconds) and the started open tickets
+    (slug, number, title, status, work started): one query."""
+    durations, tickets_table, teams_table = (m._meta.db_table for m in (TicketDuration, Ticket, Team))
+    params: list[Any] = []
+    where = where_sql(recent, params)
+    tickets: list[Any] = [*scope.team_ids, *OPEN_STATUSES]
+    on = "t.team_id IN ({}) AND t.status IN ({}) AND t.work_started_at IS NOT NULL".format(
+        ", ".join(["%s"] * len(scope.team_ids)), ", ".join(["%s"] * len(OPEN_STATUSES))
+    )
+    if scope.priority:
+        on += " AND t.priority = %s"
+        tickets.append(scope.priority)
+    if scope.channel:
+        on += " AND t.channel = %s"
+        tickets.append(scope.channel)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One row per started ticket, each carrying the percentile (one row of NULLs when none started).
+            cursor.execute(
+                f"SELECT r.p85, tm.slug, t.number, t.title, t.status, t.work_started_at FROM "  # noqa: S608
+                f"(SELECT percentile_cont(0.85) WITHIN GROUP (ORDER BY seconds) AS p85 FROM {durations} "
+                f"WHERE {where} AND kind = %s) r "
+                f"LEFT JOIN ({tickets_table} t JOIN {teams_table} tm ON tm.id = t.team_id) ON {on}",
+                [*params, DurationKind.CYCLE, *tickets],
+            )
+            rows = cursor.fetchall()
+            p85 = float(rows[0][0]) if rows and rows[0][0] is not None else None
+            return p85, [r[1:] for r in rows if r[1] is not None]
+        cursor.execute(
+            f"SELECT seconds, NULL, NULL, NULL, NULL, NULL FROM {durations} WHERE {where} AND kind = %s "  # noqa: S608
+            f"UNION ALL SELECT NULL, tm.slug, t.number, t.title, t.status, t.work_started_at "
+            f"FROM {tickets_table} t JOIN {teams_table} tm ON tm.id = t.team_id WHERE {on}",
+            [*params, DurationKind.CYCLE, *tickets],
+        )
+        rows = cursor.fetchall()
+    seconds = [r[0] for r in rows if r[0] is not None]
+    started = [(*r[1:5], _instant(r[5])) for r in rows if r[1] is not None]
+    return percentile(seconds, 0.85), started
+
+
+def _instant(value: Any) -> datetime:
+    """A timestamp as SQLite gives it in a UNION (text, in UTC) or as a driver gives it."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def ageing_wip(scope: Scope, today: date, now: datetime) -> Ageing:
-    """Open tickets whose work started, by status, against recent cycle times (two queries)."""
-    recent = replace(scope, first=today - timedelta(days=29), last=today)
-    recent_cycles = list(
-        TicketDuration.objects.filter(recent.rows_filter(), kind=DurationKind.CYCLE).values_list("seconds", flat=True)
-    )
-    p85 = percentile([s / 86400 for s in recent_cycles], 0.85)
-    started = (
-        _open_tickets(scope)
-        .filter(work_started_at__isnull=False)
-        .select_related("team")
-        .only("pk", "number", "title", "status", "work_started_at", "team__slug")
-    )
+    """Open tickets whose work started, by status, against the cycle times of the last 30 days (one query)."""
+    p85_seconds, rows = _ageing_rows(scope, replace(scope, first=today - timedelta(days=29), last=today))
+    p85 = p85_seconds / 86400 if p85_seconds is not None else None
     aged = sorted(
-        ((t, max(0.0, (now - t.work_started_at).total_seconds() / 86400)) for t in started), key=lambda x: -x[1]
-    )
+        (Started(slug, number, title, status, max(0.0, (now - started).total_seconds() / 86400))
+         for slug, number, title, status, started in rows),
+        key=lambda s: -s.age_days,
+    )  # fmt: skip
     by_status = []
     for status in (Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED):
-        ages = [a for t, a in aged if t.status == status]
+        ages = [s.age_days for s in aged if s.status == status]
         over = sum(1 for a in ages if p85 is not None and a > p85)
         by_status.append((Status(status).label, len(ages), over, round(max(ages), 1) if ages else None))
-    flagged = [(t, round(a, 1)) for t, a in aged if p85 is not None and a > p85][:10]
-    dots = [(Status(t.status).label, round(a, 2), f"{t.team.slug.upper()}-{t.number}") for t, a in aged[:SCATTER_LIMIT]]
+    flagged = [replace(s, age_days=round(s.age_days, 1)) for s in aged if p85 is not None and s.age_days > p85][:10]
+    dots = [(s.status_label, round(s.age_days, 2), s.key) for s in aged[:SCATTER_LIMIT]]
     return Ageing(round(p85, 2) if p85 is not None else None, by_status, flagged, dots)
 
 
@@ -165,37 +214,28 @@ class Load:
 
 
 def workload(scope: Scope) -> list[Load]:
-    """Agents and leads of the teams: their open tickets, work in progress, open active-sprint points (three
-    queries)."""
-    people = {
-        m.user_id: m.user.display_name
-        for m in Membership.objects.filter(team_id__in=scope.team_ids, role__in=[Role.AGENT, Role.LEAD])
-        .select_related("user")
-        .order_by("user__first_name", "user__username")
-    }
-    counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for user_id, status, n in (
-        _open_tickets(scope)
-        .filter(assignee_id__in=people)
-        .values("assignee_id", "status")
-        .annotate(n=Count("id"))
-        .values_list("assignee_id", "status", "n")
-    ):
-        counts[user_id][0] += n
-        if status in ACTIVE_STATUSES:
-            counts[user_id][1] += n
-    points = dict(
+    """Agents and leads of the teams: their open tickets, work in progress, open active-sprint points (one
+    query: each membership with three correlated counts over the assignee index)."""
+    mine = _open_tickets(scope).filter(assignee_id=OuterRef("user_id")).order_by().values("assignee_id")
+    points = (
         SprintItem.objects.filter(
-            sprint__team_id__in=scope.team_ids,
-            sprint__state=SprintState.ACTIVE,
-            ticket__assignee_id__in=people,
-            ticket__status__in=OPEN_STATUSES,
+            sprint__team_id__in=scope.team_ids, sprint__state=SprintState.ACTIVE,
+            ticket__assignee_id=OuterRef("user_id"), ticket__status__in=OPEN_STATUSES,
         )
+        .order_by()
         .values("ticket__assignee_id")
         .annotate(p=Sum("ticket__story_points"))
-        .values_list("ticket__assignee_id", "p")
+        .values("p")
+    )  # fmt: skip
+    members = (
+        Membership.objects.filter(team_id__in=scope.team_ids, role__in=[Role.AGENT, Role.LEAD])
+        .annotate(
+            n_open=Subquery(mine.annotate(n=Count("id")).values("n")),
+            n_wip=Subquery(mine.filter(status__in=ACTIVE_STATUSES).annotate(n=Count("id")).values("n")),
+            points=Subquery(points),
+        )
+        .select_related("user")
+        .order_by("user__first_name", "user__username")
     )
-    return sorted(
-        (Load(name, counts[pk][0], counts[pk][1], points.get(pk) or 0) for pk, name in people.items()),
-        key=lambda load: (-load.open, load.name),
-    )
+    people = {m.user_id: Load(m.user.display_name, m.n_open or 0, m.n_wip or 0, m.points or 0) for m in members}
+    return sorted(people.values(), key=lambda load: (-load.open, load.name))

@@ -179,9 +179,13 @@ def goal_point(goal: Goal, day: date, now: datetime | None = None) -> GoalPoint:
                          last=day, priority=goal.priority, channel=goal.channel, now=now)  # fmt: skip
     expected = expected_on(goal, day)
     point, _ = GoalPoint.objects.update_or_create(goal=goal, day=day, defaults={"value": value, "expected": expected})
+    goal.trail = [[d.isoformat(), v] for d, v in
+                  goal.points.filter(value__isnull=False).order_by("day").values_list("day", "value")]  # fmt: skip
+    changed: dict[str, Any] = {"trail": goal.trail}
     if goal.current_on is None or day >= goal.current_on:
-        Goal.objects.filter(pk=goal.pk).update(current=value, current_on=day, suggested=suggest(goal, value, day))
         goal.current, goal.current_on, goal.suggested = value, day, suggest(goal, value, day)
+        changed.update(current=value, current_on=day, suggested=goal.suggested)
+    Goal.objects.filter(pk=goal.pk).update(**changed)
     return point
 
 
@@ -235,15 +239,16 @@ def may_confirm(goal: Goal, membership: Membership, can_manage: bool) -> bool:
     return can_manage or goal.owner_id == membership.user_id
 
 
-def sparkline(points: list[GoalPoint], goal: Goal, width: int = 120, height: int = 28) -> dict[str, Any] | None:
-    """SVG polyline coordinates of the values and of the expected path (server-drawn, no JavaScript)."""
-    values = [p for p in points if p.value is not None]
+def sparkline(goal: Goal, width: int = 120, height: int = 28) -> dict[str, Any] | None:
+    """SVG polyline coordinates of the values (the goal's trail) and of the expected path (server-drawn, no
+    JavaScript)."""
+    values = [(date.fromisoformat(d), v) for d, v in goal.trail]
     if not values:
         return None
-    ys = [p.value for p in values if p.value is not None] + [goal.target, goal.baseline]
+    ys = [v for _, v in values] + [goal.target, goal.baseline]
     low, high = min(ys), max(ys)
     span = (high - low) or 1.0
-    first, last = goal.start, max(goal.deadline, values[-1].day)
+    first, last = goal.start, max(goal.deadline, values[-1][0])
     days = max(1, (last - first).days)
 
     def xy(day: date, y: float) -> str:
@@ -252,7 +257,7 @@ def sparkline(points: list[GoalPoint], goal: Goal, width: int = 120, height: int
 
     return {
         "width": width, "height": height,
-        "values": " ".join(xy(p.day, p.value) for p in values if p.value is not None),
+        "values": " ".join(xy(d, v) for d, v in values),
         "path": f"{xy(goal.start, goal.baseline)} {xy(goal.deadline, goal.target)}",
     }  # fmt: skip
 

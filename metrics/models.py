@@ -127,6 +127,8 @@ class Goal(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     current = models.FloatField(null=True, blank=True)
     current_on = models.DateField(null=True, blank=True)
+    # [[ISO day, value], …] of the points with a value, in day order: the sparkline, read with the goal.
+    trail = models.JSONField(default=list, blank=True)
     suggested = models.CharField(max_length=12, choices=GoalStatus.choices, default=GoalStatus.NO_DATA)
     confirmed = models.CharField(max_length=12, choices=GoalStatus.choices, blank=True,
                                  help_text="Set by the owner or a lead: replaces the suggestion.")  # fmt: skip

@@ -68,6 +68,7 @@ class Stats:
     count: int = 0
     median: float | None = None
     p90: float | None = None
+    p85: float | None = None  # the cycle-time scatter's line
 
 
 def where_sql(scope: Scope, params: list[Any]) -> str:
@@ -82,6 +83,10 @@ def where_sql(scope: Scope, params: list[Any]) -> str:
     return sql
 
 
+def _stats(found: list[int]) -> Stats:
+    return Stats(len(found), percentile(found, 0.5), percentile(found, 0.9), percentile(found, 0.85))
+
+
 def duration_stats(scope: Scope) -> dict[str, Stats]:
     """Count, median and 90th percentile of each kind of duration that ended in the period (one query)."""
     table = TicketDuration._meta.db_table
@@ -92,18 +97,20 @@ def duration_stats(scope: Scope) -> dict[str, Stats]:
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"SELECT kind, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
-                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM {table} WHERE {where} GROUP BY kind",
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds), "
+                f"percentile_cont(0.85) WITHIN GROUP (ORDER BY seconds) "
+                f"FROM {table} WHERE {where} GROUP BY kind",
                 params,
             )
-            for kind, n, p50, p90 in cursor.fetchall():
-                out[kind] = Stats(n, round(float(p50), 3), round(float(p90), 3))
+            for kind, n, *ps in cursor.fetchall():
+                out[kind] = Stats(n, *(round(float(p), 3) for p in ps))
         else:
             cursor.execute(f"SELECT kind, seconds FROM {table} WHERE {where}", params)  # noqa: S608
             values: dict[str, list[int]] = defaultdict(list)
             for kind, seconds in cursor.fetchall():
                 values[kind].append(seconds)
             for kind, found in values.items():
-                out[kind] = Stats(len(found), percentile(found, 0.5), percentile(found, 0.9))
+                out[kind] = _stats(found)
     return out
 
 
@@ -205,20 +212,20 @@ def duration_stats_of(scope: Scope, split: date) -> tuple[dict[str, Stats], dict
         if connection.vendor == "postgresql":
             cursor.execute(
                 f"SELECT day >= %s, kind, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
-                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds) FROM {table} WHERE {where} GROUP BY 1, 2",
+                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds), "
+                f"percentile_cont(0.85) WITHIN GROUP (ORDER BY seconds) "
+                f"FROM {table} WHERE {where} GROUP BY 1, 2",
                 params,
             )
-            for current, kind, n, p50, p90 in cursor.fetchall():
-                (now_stats if current else before)[kind] = Stats(n, round(float(p50), 3), round(float(p90), 3))
+            for current, kind, n, *ps in cursor.fetchall():
+                (now_stats if current else before)[kind] = Stats(n, *(round(float(p), 3) for p in ps))
         else:
             cursor.execute(f"SELECT day >= %s, kind, seconds FROM {table} WHERE {where}", params)  # noqa: S608
             values: dict[tuple[bool, str], list[int]] = defaultdict(list)
             for current, kind, seconds in cursor.fetchall():
                 values[(bool(current), kind)].append(seconds)
             for (current, kind), found in values.items():
-                (now_stats if current else before)[kind] = Stats(
-                    len(found), percentile(found, 0.5), percentile(found, 0.9)
-                )
+                (now_stats if current else before)[kind] = _stats(found)
     return now_stats, before
 
 

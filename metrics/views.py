@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -30,7 +29,7 @@ from metrics.display import trend as trend_of
 from metrics.display import value_text
 from metrics.forms import DashboardFilters, GoalForm, GoalStatusForm
 from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline, team_today
-from metrics.models import Goal, GoalPoint
+from metrics.models import DurationKind, Goal
 from metrics.roi import project_returns
 from planning.standups import open_blockers_of_teams
 from projects.models import Project
@@ -75,10 +74,11 @@ def _hours(seconds: float | None) -> float | None:
     return round(seconds / 3600, 2) if seconds is not None else None
 
 
-def _flow(scope: read.Scope, backlog: read.Backlog, today: date, now: datetime) -> dict[str, Any]:
-    """Cumulative flow, cycle times, ageing work in progress and workload, with their chart series."""
+def _flow(scope: read.Scope, backlog: read.Backlog, cycle: read.Stats, today: date, now: datetime) -> dict[str, Any]:
+    """Cumulative flow, cycle times, ageing work in progress and workload, with their chart series (one query
+    each)."""
     days = flow.cumulative_flow(scope, backlog.counts)
-    cycles = flow.cycle_times(scope)
+    cycles = flow.cycle_times(scope, cycle)
     ageing = flow.ageing_wip(scope, today, now)
     statuses = [Status.IN_PROGRESS.label, Status.WAITING.label, Status.ESCALATED.label]
     series: dict[str, Any] = {
@@ -141,7 +141,7 @@ def dashboard_data(scope: read.Scope, now: datetime, today: date | None = None) 
         "priorities": priorities, "breaches": read.recent_breaches(scope, start, end),
         "goals": goal_rows(scope.team_ids),
         "blockers": open_blockers_of_teams(scope.team_ids),
-        **_flow(scope, backlog, today or scope.last, now),
+        **_flow(scope, backlog, values["_durations"][DurationKind.CYCLE], today or scope.last, now),
     }  # fmt: skip
 
 
@@ -239,17 +239,14 @@ def _goal(team: Team, pk: int) -> Goal:
 
 
 def goal_rows(team_ids: tuple[int, ...]) -> list[dict[str, Any]]:
-    """The goals of these teams with their sparklines (two queries)."""
+    """The goals of these teams with their sparklines (one query)."""
     goals = list(
-        Goal.objects.filter(team_id__in=team_ids)
-        .select_related("owner", "team", "project")
-        .prefetch_related(Prefetch("points", queryset=GoalPoint.objects.order_by("day")))
-        .order_by("deadline", "id")
+        Goal.objects.filter(team_id__in=team_ids).select_related("owner", "team", "project").order_by("deadline", "id")
     )
     rows = []
     for g in goals:
         metric = BY_KEY[g.metric]
-        rows.append({"goal": g, "metric": metric, "spark": sparkline(list(g.points.all()), g),
+        rows.append({"goal": g, "metric": metric, "spark": sparkline(g),
                      "baseline": value_text(metric, g.baseline), "current": value_text(metric, g.current),
                      "target": value_text(metric, g.target)})  # fmt: skip
     return rows
@@ -320,7 +317,7 @@ def _goal_context(request: HttpRequest, team: Team, goal: Goal, form: GoalStatus
         "team": team, "goal": goal, "metric": metric, "points": points,
         "rows": [{"day": p.day, "value": value_text(metric, p.value), "expected": value_text(metric, p.expected)}
                  for p in reversed(points)],
-        "spark": sparkline(points, goal, width=560, height=120),
+        "spark": sparkline(goal, width=560, height=120),
         "baseline": value_text(metric, goal.baseline), "target": value_text(metric, goal.target),
         "current": value_text(metric, goal.current),
         "may_confirm": may_confirm(goal, membership, can(membership, Action.MANAGE_WORK)),

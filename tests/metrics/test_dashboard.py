@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from metrics.daily import team_rebuild
-from metrics.models import DailyFigure, TicketDuration
+from metrics.models import DailyFigure, Goal, GoalPoint, TicketDuration
 from teams.models import Role, Team
 from tests.factories import make_ticket
 from tests.metrics.conftest import at, berlin
@@ -143,7 +143,24 @@ def test_the_query_count_does_not_grow_with_history(ready, login):
                        priority=2, channel="email", seconds=3600)
         for n in range(365)
     )  # fmt: skip
-    assert count() == before == 23
+    # Goals with a year of points each: their sparklines come with the goal row.
+    for n in range(3):
+        goal = Goal.objects.create(
+            team=ready.team, name=f"Goal {n}", metric="csat", direction="up", window_days=30,
+            baseline_first=date(2025, 3, 1), baseline_last=date(2025, 3, 30), baseline=70, target_kind="absolute",
+            target_input=90, target=90, start=date(2025, 4, 1), deadline=date(2026, 9, 30), owner=ready.lead,
+            trail=[[(first + timedelta(days=d)).isoformat(), 70 + d / 40] for d in range(365)],
+        )  # fmt: skip
+        GoalPoint.objects.bulk_create(
+            GoalPoint(goal=goal, day=first + timedelta(days=d), value=70 + d / 40, expected=80) for d in range(365)
+        )
+    # Sign-in (session, user, memberships, team), then one query per widget at most: open tickets (backlog
+    # tiles and table), the period sums, the durations (time tiles and the cycle percentiles), weekly sums,
+    # weekly durations, priorities, breaches, goals, blockers, cumulative flow, cycle dots, ageing, workload,
+    # then the scope's teams and the bell's count.
+    page = _get(client, ready.team).content.decode()
+    assert count() == before == 19
+    assert page.count('class="goal-spark"') == 3
 
 
 def test_cumulative_flow_and_cycle_times_of_the_week(ready, login):
