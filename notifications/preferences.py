@@ -49,6 +49,7 @@ GROUPS = (
         "Status updates of projects you follow, and project news you are Informed of (RACI).",
         EmailWhen.DAILY,
     ),
+    Group("risks", "Risks you own", "A risk you own or respond to occurs; its review is overdue.", EmailWhen.NOW),
     Group("goals", "Goals you own", "A weekly reminder while one of your goals is at risk.", EmailWhen.NOW),
     Group("team", "Changes to your team", "Its business calendar, for leads.", EmailWhen.NOW),
 )
@@ -63,6 +64,8 @@ def group_of(kind: str) -> str:
         return "sla"
     if kind.startswith("sprint_"):
         return "sprint"
+    if kind.startswith("risk_"):
+        return "risks"
     if kind.startswith("goal_"):
         return "goals"
     if kind.startswith("raci_"):

@@ -50,6 +50,18 @@ app.conf.beat_schedule = {
         "task": "projects.tasks.check_deliverables",
         "schedule": crontab(hour=6, minute=30),
     },
+    # Risks: metric triggers checked on the team's complete days (and the backlog now); a risk whose
+    # trigger holds is marked occurred and its incident ticket opened, once per occurrence.
+    "risk-triggers": {
+        "task": "risks.tasks.check_risk_triggers",
+        "schedule": 900.0,
+        "options": {"expires": 840},
+    },
+    # Risks: owners of risks whose review is overdue, told once per review period of the risk's level.
+    "risk-reviews": {
+        "task": "risks.tasks.remind_overdue_reviews",
+        "schedule": crontab(hour=7, minute=15),
+    },
     # Liveness: beat sends, a worker records; /healthz reports how long ago.
     "heartbeat": {
         "task": "supportpm.tasks.record_heartbeat",

@@ -69,7 +69,12 @@ INSTALLED_APPS = [
 PAGE_REGIONS = {
     "team-page": [("voice:team-csat", "Customer satisfaction")],
     "ticket-side": [("voice:ticket-csat", "Customer satisfaction")],
-    "project-page": [("planning:project-sprints", "Sprints"), ("metrics:project-goals", "Goals and ROI")],
+    "project-page": [
+        ("planning:project-sprints", "Sprints"),
+        ("metrics:project-goals", "Goals and ROI"),
+        ("risks:project-risks", "Risks"),
+    ],
+    "dashboard": [("risks:overdue-reviews", "Overdue risk reviews")],
 }
 
 MIDDLEWARE = [

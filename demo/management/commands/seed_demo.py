@@ -13,6 +13,7 @@ from metrics.daily import team_rebuild
 from metrics.demo import seed_goals
 from planning.demo.sprints import seed_sprints
 from projects.demo import seed_project_facts
+from risks.demo import seed_risks
 from projects.models import ProjectTemplate
 from projects.shipped_templates import ensure_shipped
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
@@ -87,6 +88,8 @@ class Command(BaseCommand):
             # Daily figures of the demo history, as beat keeps them (the dashboard reads these).
             figure_days = sum(team_rebuild(team) for team in teams.values())
             goal_result = seed_goals(teams=teams, now=timezone.now())
+            # Risk registers: every level, an accepted risk, mitigations under way, a trigger that fired.
+            risk_result = seed_risks(teams=teams, now=timezone.now())
             # The planner's statistics of every table the seed filled (PostgreSQL plans blind until then).
             analyze(*apps.get_models())
             if result.existing:
@@ -121,6 +124,8 @@ class Command(BaseCommand):
                     f"Sprints: {sprint_result.sprints} sprints, {sprint_result.snapshots} daily snapshots."
                 )
             self.stdout.write(f"Metrics: daily figures of {figure_days} team-days, {goal_result.goals} goals.")
+            if risk_result.risks:
+                self.stdout.write(f"Risks: {risk_result.risks} in the registers, {risk_result.fired} fired by a trigger.")
             if project_result.projects:
                 self.stdout.write(f"Projects: facts for {project_result.projects}, {project_result.costs} costs.")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")

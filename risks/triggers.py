@@ -1,0 +1,219 @@
+"""Triggers: conditions on support data that mean a risk has happened, checked set-based by beat.
+
+A trigger compares a metric with a threshold, either on each of the last N
+complete days of the team (its local calendar: yesterday and before, so a
+day still running never fires a trigger) or over those N days together.
+The day-based metrics are read from the metrics app's daily rows; backlog
+size and age are read now; a label trigger counts the tickets created with
+that label each day. One run reads every live trigger, the daily rows of
+their teams, the open backlog and the label counts (one query each, whatever
+the number of risks), writes each trigger's latest value in one statement,
+and marks a risk whose trigger holds as occurred: once per occurrence
+(:func:`risks.services.mark_occurred` locks the risk row).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from metrics.clock import percentile
+from metrics.definitions import BY_KEY
+from metrics.goals import team_today
+from metrics.models import DailyFigure
+from risks.models import Comparison, Occurrence, RiskStatus, Trigger, Window
+from risks.services import AlreadyOccurred, mark_occurred
+from teams.models import Team
+from tickets.choices import OPEN_STATUSES
+from tickets.models import Ticket
+
+WATCHED = (RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.ACCEPTED)  # an occurred or closed risk waits
+
+
+@dataclass(frozen=True)
+class TriggerMetric:
+    key: str
+    name: str
+    unit: str  # "%", "per day", "tickets", "hours"
+    source: str  # "ratio" (daily part / whole), "count" (daily), "now" (the backlog), "label"
+    part: str = ""
+    whole: str = ""
+
+
+def _ratio(key: str, part: str, whole: str) -> TriggerMetric:
+    return TriggerMetric(key, BY_KEY[key].name, "%", "ratio", part, whole)
+
+
+METRICS = {
+    m.key: m
+    for m in (
+        TriggerMetric("sla_frt", BY_KEY["sla_frt"].name, "%", "ratio", "frt_met", "frt_breached+frt_met"),
+        TriggerMetric("sla_resolution", BY_KEY["sla_resolution"].name, "%", "ratio", "res_met", "res_breached+res_met"),
+        _ratio("ever_breached", "first_resolved_breached", "first_resolved"),
+        _ratio("csat", "answers_positive", "answers"),
+        _ratio("response_rate", "surveys_sent_answered", "surveys_sent"),
+        _ratio("reopen_rate", "first_resolved_reopened", "first_resolved"),
+        _ratio("one_touch", "first_resolved_one_touch", "first_resolved"),
+        TriggerMetric("arrivals", "Tickets created", "per day", "count", "created"),
+        TriggerMetric("throughput", "Tickets resolved", "per day", "count", "resolved"),
+        TriggerMetric("reopened", "Tickets reopened", "per day", "count", "reopened"),
+        TriggerMetric("backlog_size", BY_KEY["backlog_size"].name, "tickets", "now"),
+        TriggerMetric("backlog_age_p90", BY_KEY["backlog_age_p90"].name, "hours", "now"),
+        TriggerMetric("label_count", "Tickets created with a label", "per day", "label"),
+    )
+}
+DAILY_FIELDS = sorted({f for m in METRICS.values() for f in f"{m.part}+{m.whole}".split("+") if f})
+
+
+def describe(t: Trigger) -> str:
+    """The trigger in words: "CSAT falls below 80 % over the last 7 days together"."""
+    metric = METRICS.get(t.metric)
+    if metric is None:
+        return f"{t.metric} (no longer a metric)"
+    name = f"{metric.name} “{t.label}”" if metric.source == "label" else metric.name
+    unit = " %" if metric.unit == "%" else f" {metric.unit}"
+    if metric.source == "now":
+        return f"{name} {Comparison(t.comparison).label} {t.threshold:g}{unit} (now)"
+    when = f"on each of the last {t.days} days" if t.window == Window.EACH_DAY else f"over the last {t.days} days"
+    return f"{name} {Comparison(t.comparison).label} {t.threshold:g}{unit} {when}"
+
+
+def _beyond(t: Trigger, value: float | None) -> bool:
+    if value is None:
+        return False  # no evidence: a day without decided targets or answers says nothing
+    return value < t.threshold if t.comparison == Comparison.BELOW else value > t.threshold
+
+
+def _value(metric: TriggerMetric, sums: dict[str, int], days: int = 1) -> float | None:
+    if metric.source == "ratio":
+        whole = sum(sums.get(f, 0) for f in metric.whole.split("+"))
+        return round(100 * sums.get(metric.part, 0) / whole, 1) if whole else None
+    return round(sum(sums.get(f, 0) for f in metric.part.split("+")) / days, 2)
+
+
+@dataclass
+class Reading:
+    value: float | None
+    holds: bool
+    evidence: dict[str, Any]
+
+
+def evaluate(
+    t: Trigger, last: date, daily: dict[date, dict[str, int]], now_values: dict[str, float | None],
+    labels: dict[date, int],
+) -> Reading:  # fmt: skip
+    """Whether ``t`` holds on the days ending ``last`` (the team's latest complete day)."""
+    metric = METRICS[t.metric]
+    if metric.source == "now":
+        value = now_values.get(metric.key)
+        holds = _beyond(t, value)
+        return Reading(value, holds, {"summary": f"{describe(t)}: {value} at the check", "values": [["now", value]]})
+    days = [last - timedelta(days=n) for n in range(t.days - 1, -1, -1)]
+
+    def day_value(d: date) -> float | None:
+        if metric.source == "label":
+            return float(labels.get(d, 0))
+        return _value(metric, daily.get(d, {}))
+
+    per_day = [[d.isoformat(), day_value(d)] for d in days]
+    if t.window == Window.EACH_DAY:
+        value = per_day[-1][1]
+        holds = all(_beyond(t, v) for _, v in per_day)
+    else:
+        if metric.source == "label":
+            value = round(sum(labels.get(d, 0) for d in days) / t.days, 2)
+        else:
+            totals: dict[str, int] = defaultdict(int)
+            for d in days:
+                for f, n in daily.get(d, {}).items():
+                    totals[f] += n
+            value = _value(metric, totals, t.days)
+        holds = _beyond(t, value)
+    shown = ", ".join(f"{d[5:]}: {'—' if v is None else f'{v:g}'}" for d, v in per_day)
+    return Reading(value, holds, {"summary": f"{describe(t)} ({days[0]} to {last}; {shown})", "values": per_day,
+                                  "value": value})  # fmt: skip
+
+
+def daily_sums(team_ids: set[int], first: date, last: date) -> dict[int, dict[date, dict[str, int]]]:
+    out: dict[int, dict[date, dict[str, int]]] = defaultdict(dict)
+    rows = (
+        DailyFigure.objects.filter(team_id__in=team_ids, day__gte=first, day__lte=last)
+        .values("team_id", "day")
+        .annotate(**{f"s_{f}": Sum(f) for f in DAILY_FIELDS})
+        .order_by()
+    )
+    for r in rows:
+        out[r["team_id"]][r["day"]] = {f: r[f"s_{f}"] or 0 for f in DAILY_FIELDS}
+    return out
+
+
+def _backlog(team_ids: set[int], now: datetime) -> dict[int, dict[str, float | None]]:
+    ages: dict[int, list[float]] = {t: [] for t in team_ids}
+    for team_id, created in Ticket.objects.filter(team_id__in=team_ids, status__in=OPEN_STATUSES).values_list(
+        "team_id", "created_at"
+    ):
+        ages[team_id].append(max(0.0, (now - created).total_seconds() / 3600))
+    return {t: {"backlog_size": float(len(a)), "backlog_age_p90": percentile(a, 0.9)} for t, a in ages.items()}
+
+
+def _labels(wanted: dict[int, set[str]], teams: dict[int, Team], since: datetime) -> dict[tuple[int, str], dict]:
+    """Tickets created with each watched label, per team-local day (one query)."""
+    counts: dict[tuple[int, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    names = {n for ns in wanted.values() for n in ns}
+    through = Ticket.labels.through
+    rows = through.objects.filter(
+        ticket__team_id__in=wanted, ticket__created_at__gte=since, label__name__in=names
+    ).values_list("ticket__team_id", "label__name", "ticket__created_at")
+    for team_id, name, created in rows:
+        if name in wanted[team_id]:
+            zone = ZoneInfo(teams[team_id].time_zone or "UTC")
+            counts[(team_id, name)][created.astimezone(zone).date()] += 1
+    return counts
+
+
+def check_triggers(*, now: datetime | None = None) -> list[Occurrence]:
+    """Beat: evaluate every live trigger; mark the risks whose trigger holds as occurred (once each)."""
+    now = now or timezone.now()
+    triggers = list(
+        Trigger.objects.filter(risk__status__in=WATCHED, metric__in=METRICS)
+        .select_related("risk__team")
+        .order_by("risk_id", "id")
+    )
+    if not triggers:
+        return []
+    teams = {t.risk.team_id: t.risk.team for t in triggers}
+    last = {pk: team_today(team, now) - timedelta(days=1) for pk, team in teams.items()}
+    depth = max(t.days for t in triggers)
+    first = min(last.values()) - timedelta(days=depth)
+    sources = {METRICS[t.metric].source for t in triggers}
+    daily = daily_sums(set(teams), first, max(last.values())) if sources & {"ratio", "count"} else {}
+    backlog_teams = {t.risk.team_id for t in triggers if METRICS[t.metric].source == "now"}
+    now_values = _backlog(backlog_teams, now) if backlog_teams else {}
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for t in triggers:
+        if METRICS[t.metric].source == "label":
+            wanted[t.risk.team_id].add(t.label)
+    labels = _labels(wanted, teams, now - timedelta(days=depth + 2)) if wanted else {}
+
+    fired: dict[int, tuple[Trigger, Reading]] = {}
+    for t in triggers:
+        team_id = t.risk.team_id
+        reading = evaluate(t, last[team_id], daily.get(team_id, {}), now_values.get(team_id, {}),
+                           labels.get((team_id, t.label), {}))  # fmt: skip
+        t.checked_at, t.last_value, t.holds = now, reading.value, reading.holds
+        if reading.holds and t.risk_id not in fired:
+            fired[t.risk_id] = (t, reading)
+    Trigger.objects.bulk_update(triggers, ["checked_at", "last_value", "holds"], batch_size=1000)
+    occurred = []
+    for risk_id, (t, reading) in fired.items():
+        try:
+            occurred.append(mark_occurred(risk_id=risk_id, by=None, evidence=reading.evidence, trigger=t, now=now))
+        except AlreadyOccurred:
+            continue  # another run (or a person) got there first: one occurrence
+    return occurred
