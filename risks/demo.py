@@ -5,15 +5,16 @@ own figures, with its incident ticket."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.errors import RuleBroken
+from metrics.goals import team_today
 from projects.models import Framework, Project
 from risks.models import Risk, RiskStatus, Strategy, Trigger, Window
 from risks.services import RiskDraft, mitigation_add, risk_create, risk_review
 from risks.triggers import check_triggers, daily_sums, evaluate
-from metrics.goals import team_today
 from teams.models import Membership, Role, Team
 from tickets.choices import Status
 from tickets.services import ticket_update
@@ -35,32 +36,96 @@ class Seed:
 
 
 CATALOGUE = (
-    Seed("Chat platform outage in the peak season", "service", "One chat vendor, no fallback channel",
-         "the chat widget goes down on a Monday morning", "chats pile up unanswered and first-response SLAs break",
-         (5, 5), (4, 5), (2, 3), "Switch the widget to the contact form\nPost a status banner\nMove two agents to "
-         "email triage\nTell enterprise accounts by phone", ("Configure the fallback contact form",
-                                                              "Write the outage status banner")),
-    Seed("A senior agent leaves mid-project", "people", "Product knowledge sits with two people",
-         "one of them resigns", "escalations wait and the project's deliverables slip", (3, 4), (3, 3), (2, 2),
-         "Hand the open escalations to the lead\nPair a newer agent with the second expert",
-         ("Record the escalation walkthroughs",)),
-    Seed("Customers expect answers on chat around the clock", "customers", "Competitors answer chat 24/7",
-         "customers judge us by a night-time wait", "CSAT of chat tickets falls", (4, 3), (4, 3), (3, 2),
-         mitigations=("Publish chat hours in the widget",)),
-    Seed("Telephony vendor raises its prices", "vendor", "The contract renews in the spring",
-         "the per-minute price rises by a third", "the phone budget is overspent", (2, 3), (2, 3), (2, 3),
-         accept=True),
-    Seed("Knowledge base migration loses articles", "technology", "Articles move to the new help centre",
-         "links and attachments break", "customers stop finding answers and ticket volume rises", (3, 4), (2, 4),
-         (1, 3), mitigations=("Check redirects of the 200 most read articles",)),
-    Seed("Data-subject requests miss the 30-day limit", "compliance", "Requests arrive by any channel",
-         "a request is not recognised as one", "a regulator complaint", (2, 5), (2, 5), (1, 5),
-         "Log the request in the privacy register\nAnswer within 72 hours with a date"),
-    Seed("Resolution SLA slips as the backlog grows", "service", "Arrivals outgrow the team in busy weeks",
-         "resolution targets are missed for days in a row", "customers escalate and churn", (3, 4), (3, 4), (2, 3),
-         "Freeze new internal work\nMove the sprint's interrupt budget to the queue\nDaily backlog review at 10:00"),
-    Seed("Training budget cut", "budget", "Budgets are reviewed each quarter", "the training line is cut",
-         "new agents take longer to reach full speed", (1, 3), (1, 3), (1, 2)),
+    Seed(
+        "Chat platform outage in the peak season",
+        "service",
+        "One chat vendor, no fallback channel",
+        "the chat widget goes down on a Monday morning",
+        "chats pile up unanswered and first-response SLAs break",
+        (5, 5),
+        (4, 5),
+        (2, 3),
+        "Switch the widget to the contact form\nPost a status banner\nMove two agents to "
+        "email triage\nTell enterprise accounts by phone",
+        ("Configure the fallback contact form", "Write the outage status banner"),
+    ),
+    Seed(
+        "A senior agent leaves mid-project",
+        "people",
+        "Product knowledge sits with two people",
+        "one of them resigns",
+        "escalations wait and the project's deliverables slip",
+        (3, 4),
+        (3, 3),
+        (2, 2),
+        "Hand the open escalations to the lead\nPair a newer agent with the second expert",
+        ("Record the escalation walkthroughs",),
+    ),
+    Seed(
+        "Customers expect answers on chat around the clock",
+        "customers",
+        "Competitors answer chat 24/7",
+        "customers judge us by a night-time wait",
+        "CSAT of chat tickets falls",
+        (4, 3),
+        (4, 3),
+        (3, 2),
+        mitigations=("Publish chat hours in the widget",),
+    ),
+    Seed(
+        "Telephony vendor raises its prices",
+        "vendor",
+        "The contract renews in the spring",
+        "the per-minute price rises by a third",
+        "the phone budget is overspent",
+        (2, 3),
+        (2, 3),
+        (2, 3),
+        accept=True,
+    ),
+    Seed(
+        "Knowledge base migration loses articles",
+        "technology",
+        "Articles move to the new help centre",
+        "links and attachments break",
+        "customers stop finding answers and ticket volume rises",
+        (3, 4),
+        (2, 4),
+        (1, 3),
+        mitigations=("Check redirects of the 200 most read articles",),
+    ),
+    Seed(
+        "Data-subject requests miss the 30-day limit",
+        "compliance",
+        "Requests arrive by any channel",
+        "a request is not recognised as one",
+        "a regulator complaint",
+        (2, 5),
+        (2, 5),
+        (1, 5),
+        "Log the request in the privacy register\nAnswer within 72 hours with a date",
+    ),
+    Seed(
+        "Resolution SLA slips as the backlog grows",
+        "service",
+        "Arrivals outgrow the team in busy weeks",
+        "resolution targets are missed for days in a row",
+        "customers escalate and churn",
+        (3, 4),
+        (3, 4),
+        (2, 3),
+        "Freeze new internal work\nMove the sprint's interrupt budget to the queue\nDaily backlog review at 10:00",
+    ),
+    Seed(
+        "Training budget cut",
+        "budget",
+        "Budgets are reviewed each quarter",
+        "the training line is cut",
+        "new agents take longer to reach full speed",
+        (1, 3),
+        (1, 3),
+        (1, 2),
+    ),
 )
 PER_FRAMEWORK = {Framework.KANBAN: (0, 2, 4, 7), Framework.SCRUM: (1, 3, 5, 6), Framework.WATERFALL: (0, 1, 4, 5, 6)}
 
@@ -137,12 +202,9 @@ def seed_risks(*, teams: Mapping[str, Team], now: datetime) -> RiskSeedResult:
                 for k, title in enumerate(seed.mitigations):
                     link = mitigation_add(risk=risk, by=lead.user, title=title, assignee=agents[k % len(agents)])
                     status = Status.RESOLVED if k == 1 else Status.IN_PROGRESS
-                    try:
+                    with suppress(RuleBroken):  # a full column keeps it in To Do
                         ticket_update(ticket=link.ticket, by=lead.user, expected_version=link.ticket.version,
                                       changes={"status": status})  # fmt: skip
-                    except RuleBroken:
-                        pass  # a full column keeps it in To Do
                 if seed.title.startswith("Resolution SLA") and project.framework == Framework.SCRUM:
                     result.fired += int(_fire_on_figures(risk, team, now))
     return result
-

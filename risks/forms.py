@@ -13,6 +13,8 @@ from risks.triggers import METRICS
 from teams.models import Team, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
+NOT_OURS = "That project is not one of this team's."
+NOT_A_METRIC = "%(value)s is not a metric a trigger can watch."
 KINDS = [("current", "Current"), ("inherent", "Inherent"), ("target", "Target")]
 
 
@@ -37,8 +39,6 @@ def _person(label: str, *, required: bool = True, empty: str = "Choose someone")
 class RiskForm(RefusalForm):
     """Record or edit a risk: what, whose, how we respond, three scores and the contingency plan."""
 
-    service_fields = {f"{k}_{p}": f"{k}_{p}" for k in ("inherent", "current", "target") for p in ("probability",
-                                                                                                   "impact")}  # fmt: skip
     title = forms.CharField(max_length=200)
     cause = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False, label="Cause",
                             help_text="Because of…")  # fmt: skip
@@ -48,7 +48,7 @@ class RiskForm(RefusalForm):
                              help_text="…with this effect.")  # fmt: skip
     category = forms.ChoiceField(choices=Category.choices)
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="The whole team",
-                                     error_messages={"invalid_choice": "That project is not one of this team's."})  # fmt: skip
+                                     error_messages={"invalid_choice": NOT_OURS})  # fmt: skip
     owner = _person("Owner")
     strategy = forms.ChoiceField(choices=Strategy.choices, label="Response")
     approver = _person("Accepted by", required=False, empty="Nobody (not accepted)")
@@ -61,7 +61,8 @@ class RiskForm(RefusalForm):
     target_probability = _scale(PROBABILITY, "Probability", "Target probability")
     target_impact = _scale(IMPACT, "Impact", "Target impact")
     contingency_trigger = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False,
-                                          label="Contingency trigger", help_text="What tells us it has happened.")  # fmt: skip
+                                          label="Contingency trigger",
+                                          help_text="What tells us it has happened.")  # fmt: skip
     contingency_steps = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False,
                                         label="Contingency steps", help_text="One step a line, in order.")  # fmt: skip
     contingency_owner = _person("Responds", required=False, empty="The owner")
@@ -118,7 +119,7 @@ class LinkForm(RefusalForm):
 
 class TriggerForm(RefusalForm):
     metric = forms.ChoiceField(choices=[(m.key, f"{m.name} ({m.unit})") for m in METRICS.values()],
-                               error_messages={"invalid_choice": "%(value)s is not a metric a trigger can watch."})  # fmt: skip
+                               error_messages={"invalid_choice": NOT_A_METRIC})  # fmt: skip
     comparison = forms.ChoiceField(choices=Comparison.choices)
     threshold = forms.FloatField(error_messages={"invalid": "The threshold is a number."})
     days = forms.IntegerField(min_value=1, max_value=90, initial=3, label="Days (N)")

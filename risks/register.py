@@ -14,8 +14,8 @@ from django.utils import timezone
 from metrics.goals import team_today
 from notifications.services import Note, notify_many, subject_key
 from risks.models import SCORE_KINDS, Risk, RiskStatus
-from risks.services import cadence_of
 from risks.scoring import IMPACT, PROBABILITY, SCALE, Level, Score, level_of, score_range
+from risks.services import cadence_of
 from teams.models import Membership, Role, Team
 
 REVIEWED = (RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.OCCURRED, RiskStatus.ACCEPTED)  # closed rests
@@ -65,8 +65,9 @@ class Cell:
     @property
     def label(self) -> str:
         s = self.score
+        risks = f"{self.count} risk{'s' if self.count != 1 else ''}"
         return (f"Probability {PROBABILITY[s.probability]} ({s.probability}), impact {IMPACT[s.impact]} "
-                f"({s.impact}): score {s.value}, {s.level.label}; {self.count} risk{'s' if self.count != 1 else ''}")  # fmt: skip
+                f"({s.impact}): score {s.value}, {s.level.label}; {risks}")  # fmt: skip
 
 
 @dataclass
@@ -152,7 +153,8 @@ def days_overdue(risk: Risk, today: date) -> int:
 
 def remind_overdue(*, now: datetime | None = None) -> int:
     """Beat, daily: tell each overdue risk's owner, once per review period of its level (the period counted
-    from the day the review fell due), so a re-run the same day or week tells nobody twice."""
+    from the day the review fell due), so a re-run the same day or week tells nobody twice; and the owner and
+    approver of an accepted risk whose acceptance has expired, once per expiry."""
     now = now or timezone.now()
     notes = []
     risks = Risk.objects.filter(status__in=REVIEWED, next_review__lt=now.date() + timedelta(days=1),
@@ -163,19 +165,40 @@ def remind_overdue(*, now: datetime | None = None) -> int:
         late = (today - risk.next_review).days
         if late <= 0:
             continue
+        owner = risk.owner
+        if owner is None:
+            continue
         if risk.team_id not in cadences:
             cadences[risk.team_id] = cadence_of(risk.team)
         period = late // cadences[risk.team_id][risk.current.level]
         notes.append(
             Note(
-                user=risk.owner, kind="risk_review_overdue", team_id=risk.team_id,
+                user=owner, kind="risk_review_overdue", team_id=risk.team_id,
                 dedupe_key=f"risk-review:{risk.pk}:{risk.next_review.isoformat()}:{period}",
                 subject=subject_key(risk),
-                message=(f"The review of “{risk.title}” ({risk.current.text}) was due on "
+                message=(f"The review of “{risk.title}” ({risk.current.level.label.lower()}, {risk.current.value}) "
+                         f"was due on "
                          f"{risk.next_review:%-d %b %Y}, {late} day{'s' if late != 1 else ''} ago.")[:300],
                 link=reverse("risks:detail", args=[risk.team.slug, risk.pk]),
             )
         )  # fmt: skip
+    # Accepted risks whose acceptance has expired: the owner and the approver reconsider them (once per expiry).
+    expired = Risk.objects.filter(
+        status=RiskStatus.ACCEPTED, accept_until__lt=now.date() + timedelta(days=1)
+    ).select_related("team", "owner", "approver")
+    for risk in expired:
+        if risk.accept_until is None or risk.accept_until >= team_today(risk.team, now):
+            continue
+        for person in {p.pk: p for p in (risk.owner, risk.approver) if p is not None}.values():
+            notes.append(
+                Note(
+                    user=person, kind="risk_acceptance_expired", team_id=risk.team_id,
+                    dedupe_key=f"risk-accept:{risk.pk}:{risk.accept_until.isoformat()}", subject=subject_key(risk),
+                    message=(f"The acceptance of “{risk.title}” expired on {risk.accept_until:%-d %b %Y}: accept it "
+                             "again with a new date, or choose another response.")[:300],
+                    link=reverse("risks:detail", args=[risk.team.slug, risk.pk]),
+                )
+            )  # fmt: skip
     return len(notify_many(notes))
 
 

@@ -24,7 +24,7 @@ class Level(models.TextChoices):
 LEVEL_TOPS = ((Level.LOW, 4), (Level.MEDIUM, 9), (Level.HIGH, 16), (Level.CRITICAL, 25))
 # How often a risk of each level is reviewed unless its team says otherwise: weekly, every two weeks,
 # monthly, quarterly.
-REVIEW_DAYS = {Level.CRITICAL: 7, Level.HIGH: 14, Level.MEDIUM: 30, Level.LOW: 90}
+REVIEW_DAYS: dict[str, int] = {Level.CRITICAL: 7, Level.HIGH: 14, Level.MEDIUM: 30, Level.LOW: 90}
 
 
 def level_of(score: int) -> Level:

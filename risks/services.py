@@ -91,9 +91,7 @@ def _check(team: Team, draft: RiskDraft, today: date) -> None:
     if draft.strategy == Strategy.ACCEPT or draft.status == RiskStatus.ACCEPTED:
         if draft.strategy != Strategy.ACCEPT:
             problems.append(("strategy", "An accepted risk has the response “Accept”."))
-        approvers = set(
-            Membership.objects.filter(team=team, role__in=MAY_APPROVE).values_list("user_id", flat=True)
-        )
+        approvers = set(Membership.objects.filter(team=team, role__in=MAY_APPROVE).values_list("user_id", flat=True))
         if draft.approver is None:
             problems.append(("approver", "Accepting a risk needs an approver (a lead or manager of the team)."))
         elif draft.approver.pk not in approvers:
@@ -169,8 +167,8 @@ def risk_review(
     """Confirm or change the current score, with a note: the next review is due by the new level."""
     now = now or timezone.now()
     risk = lock_if_current(Risk.objects.select_related("team"), pk=risk_id, seen=seen_version)
-    problems = [(name, f"The current {name} is 1 to 5, not {value}.")
-                for name, value in (("probability", probability), ("impact", impact)) if value not in SCALE]  # fmt: skip
+    asked = (("probability", probability), ("impact", impact))
+    problems = [(name, f"The current {name} is 1 to 5, not {value}.") for name, value in asked if value not in SCALE]
     if problems:
         raise Invalid(problems=problems)
     today = team_today(risk.team, now)
@@ -284,8 +282,10 @@ def mark_occurred(
     now = now or timezone.now()
     evidence = evidence or {}
     with transaction.atomic():
-        risk = Risk.objects.select_for_update().select_related("team", "project", "owner", "contingency_owner").get(
-            pk=risk_id
+        risk = (
+            Risk.objects.select_for_update(of=("self",))
+            .select_related("team", "project", "owner", "contingency_owner")
+            .get(pk=risk_id)
         )
         if risk.status == RiskStatus.OCCURRED:
             raise AlreadyOccurred("This risk is already marked as occurred; set it back to open or mitigating first.")

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db.models import Sum
 from django.utils import timezone
 
+from core.bulk import update_from_values
 from metrics.clock import percentile
 from metrics.definitions import BY_KEY
 from metrics.goals import team_today
@@ -121,10 +122,11 @@ def evaluate(
             return float(labels.get(d, 0))
         return _value(metric, daily.get(d, {}))
 
-    per_day = [[d.isoformat(), day_value(d)] for d in days]
+    values = [day_value(d) for d in days]
+    per_day: list[list[Any]] = [[d.isoformat(), v] for d, v in zip(days, values, strict=True)]
     if t.window == Window.EACH_DAY:
-        value = per_day[-1][1]
-        holds = all(_beyond(t, v) for _, v in per_day)
+        value = values[-1]
+        holds = all(_beyond(t, v) for v in values)
     else:
         if metric.source == "label":
             value = round(sum(labels.get(d, 0) for d in days) / t.days, 2)
@@ -135,7 +137,7 @@ def evaluate(
                     totals[f] += n
             value = _value(metric, totals, t.days)
         holds = _beyond(t, value)
-    shown = ", ".join(f"{d[5:]}: {'—' if v is None else f'{v:g}'}" for d, v in per_day)
+    shown = ", ".join(f"{d:%m-%d}: {'—' if v is None else f'{v:g}'}" for d, v in zip(days, values, strict=True))
     return Reading(value, holds, {"summary": f"{describe(t)} ({days[0]} to {last}; {shown})", "values": per_day,
                                   "value": value})  # fmt: skip
 
@@ -149,7 +151,8 @@ def daily_sums(team_ids: set[int], first: date, last: date) -> dict[int, dict[da
         .order_by()
     )
     for r in rows:
-        out[r["team_id"]][r["day"]] = {f: r[f"s_{f}"] or 0 for f in DAILY_FIELDS}
+        sums: dict[str, Any] = dict(r)
+        out[sums["team_id"]][sums["day"]] = {f: sums[f"s_{f}"] or 0 for f in DAILY_FIELDS}
     return out
 
 
@@ -206,10 +209,11 @@ def check_triggers(*, now: datetime | None = None) -> list[Occurrence]:
         team_id = t.risk.team_id
         reading = evaluate(t, last[team_id], daily.get(team_id, {}), now_values.get(team_id, {}),
                            labels.get((team_id, t.label), {}))  # fmt: skip
-        t.checked_at, t.last_value, t.holds = now, reading.value, reading.holds
+        t.last_value, t.holds = reading.value, reading.holds
         if reading.holds and t.risk_id not in fired:
             fired[t.risk_id] = (t, reading)
-    Trigger.objects.bulk_update(triggers, ["checked_at", "last_value", "holds"], batch_size=1000)
+    update_from_values(Trigger, fields=["checked_at", "last_value", "holds"],
+                       rows=[(t.pk, now, t.last_value, t.holds) for t in triggers])  # fmt: skip
     occurred = []
     for risk_id, (t, reading) in fired.items():
         try:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,7 +40,13 @@ from tickets.choices import Status
 SECTION = {"current_section": "risks:list"}
 PAGE = 50
 # The risk page holds several forms: each its own ids.
-EDIT_ID, REVIEW_ID, MITIGATION_ID, LINK_ID, TRIGGER_ID = "risk_%s", "review_%s", "mitigation_%s", "link_%s", "trigger_%s"
+EDIT_ID, REVIEW_ID, MITIGATION_ID, LINK_ID, TRIGGER_ID = (
+    "risk_%s",
+    "review_%s",
+    "mitigation_%s",
+    "link_%s",
+    "trigger_%s",
+)
 
 
 def _may(request: HttpRequest, risk: Risk | None = None) -> dict[str, bool]:
@@ -322,7 +328,7 @@ def trigger_new(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
         d = form.cleaned_data
         trigger = Trigger.objects.create(risk=risk, metric=d["metric"], comparison=d["comparison"],
                                          threshold=d["threshold"], days=d["days"], window=d["window"],
-                                         label=d["label"], created_by=request.user)  # fmt: skip
+                                         label=d["label"], created_by=request.user)  # type: ignore[misc]  # fmt: skip
         messages.success(request, f"Trigger added: {describe(trigger)}. It is checked every 15 minutes.")
         return redirect("risks:detail", team.slug, risk.pk)
     return _again(request, team, risk, 422, trigger_form=form)

@@ -15,6 +15,8 @@ from django.utils import timezone
 
 from metrics.models import DailyFigure, Goal
 from projects.models import Framework, Project
+from risks.models import Mitigation, Occurrence, Risk, RiskStatus
+from risks.scoring import Level
 from teams.demo import seed_people
 from teams.models import Holiday, Membership, Role, Team, User, WorkingHours
 from tickets.choices import Channel, EventField, Kind, Priority, Status, Tier
@@ -61,6 +63,19 @@ def test_seed_demo_creates_teams_in_three_zones_and_every_role():
             "on_track",
             "at_risk",
         }, team.slug
+    # Every demo project has a risk register: every level, an accepted risk with its expiry, mitigations under
+    # way, overdue reviews, and in each team one trigger that fired on the team's figures, with its incident.
+    assert "fired by a trigger" in text
+    for team in Team.objects.all():
+        risks = list(Risk.objects.filter(team=team))
+        assert {r.current.level for r in risks} == set(Level), team.slug
+        assert all(Risk.objects.filter(project=p).exists() for p in Project.objects.filter(team=team))
+        accepted = [r for r in risks if r.status == RiskStatus.ACCEPTED]
+        assert accepted and all(r.approver_id and r.accept_until for r in accepted)
+        assert Mitigation.objects.filter(risk__team=team, ticket__status="in_progress").exists()
+        assert any(r.next_review < timezone.localdate() for r in risks)
+        [fired] = Occurrence.objects.filter(risk__team=team, trigger__isnull=False)
+        assert fired.ticket.kind == "incident" and fired.evidence["values"], team.slug
 
 
 @pytest.mark.django_db
@@ -165,7 +180,9 @@ def test_tickets_are_deterministic_for_a_seed_and_day():
 def test_seed_demo_generates_n_tickets_once_and_replaces_them_on_request():
     out = StringIO()
     call_command("seed_demo", "--seed", "5", "--tickets", "120", stdout=out)
-    generated = Ticket.objects.filter(retro_action__isnull=True)  # retrospective actions become tickets too
+    # Retrospective actions, risk mitigations and contingency incidents become tickets too.
+    incidents = Occurrence.objects.filter(ticket__isnull=False).values("ticket_id")
+    generated = Ticket.objects.filter(retro_action__isnull=True, risk_links__isnull=True).exclude(pk__in=incidents)
     assert generated.count() == 120 and Ticket.objects.filter(retro_action__isnull=False).exists()
     assert "120 tickets" in out.getvalue() and "supportpm-demo" in out.getvalue()
     assert TicketEvent.objects.aggregate(m=Max("created_at"))["m"] < timezone.now()

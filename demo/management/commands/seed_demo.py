@@ -13,9 +13,9 @@ from metrics.daily import team_rebuild
 from metrics.demo import seed_goals
 from planning.demo.sprints import seed_sprints
 from projects.demo import seed_project_facts
-from risks.demo import seed_risks
 from projects.models import ProjectTemplate
 from projects.shipped_templates import ensure_shipped
+from risks.demo import seed_risks
 from teams.demo import DEMO_PASSWORD, SIGN_INS, seed_people
 from teams.models import Team
 from tickets.demo.follow import seed_following
@@ -125,7 +125,9 @@ class Command(BaseCommand):
                 )
             self.stdout.write(f"Metrics: daily figures of {figure_days} team-days, {goal_result.goals} goals.")
             if risk_result.risks:
-                self.stdout.write(f"Risks: {risk_result.risks} in the registers, {risk_result.fired} fired by a trigger.")
+                self.stdout.write(
+                    f"Risks: {risk_result.risks} in the registers, {risk_result.fired} fired by a trigger."
+                )
             if project_result.projects:
                 self.stdout.write(f"Projects: facts for {project_result.projects}, {project_result.costs} costs.")
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")

@@ -1,0 +1,204 @@
+"""The register, the risk page and the regions as their users get them: roles, other teams, bad input in the
+page, stale edits, heat-map filters kept in the URL."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from core.stale import STALE_MESSAGE
+from risks.models import Mitigation, Occurrence, Risk, Trigger
+from teams.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def _url(name: str, desk, risk=None, **extra) -> str:
+    kwargs = {"team_slug": desk.team.slug, **extra}
+    if risk is not None:
+        kwargs["pk"] = risk.pk
+    return reverse(f"risks:{name}", kwargs=kwargs)
+
+
+def _form(desk, **overrides) -> dict:
+    data = {
+        "title": "Telephony vendor raises prices", "category": "vendor", "owner": desk.agent.pk, "strategy": "mitigate",
+        "inherent_probability": 3, "inherent_impact": 4, "current_probability": 2, "current_impact": 4,
+        "target_probability": 1, "target_impact": 3, "project": desk.project.pk,
+    }  # fmt: skip
+    data.update(overrides)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_register_maps_live_risks_and_a_cell_lists_its_own(desk, login):
+    a = desk.risk(current=(3, 4))
+    desk.risk(title="Second", current=(3, 4))
+    desk.risk(title="Low one", current=(1, 2))
+    desk.risk(title="Closed", current=(3, 4), status="closed")
+    client = login(desk.viewer)
+    page = client.get(_url("list", desk)).content.decode()
+    assert 'aria-label="Probability Possible (3), impact Major (4): score 12, High; 2 risks"' in page
+    assert "4 risks, by current score" in page and "Record a risk" not in page  # a viewer reads
+    cell = client.get(_url("list", desk) + "?kind=current&p=3&i=4", HTTP_HX_REQUEST="true")
+    body = cell.content.decode()
+    assert body.startswith('<div id="risk-register">') and "<form" not in body.split("risk-table")[0][-2000:]
+    assert "3 risks" in body and "Low one" not in body and "Closed" in body  # closed: listed, not mapped
+    assert 'aria-current="true"' in body and f'href="{_url("detail", desk, a)}"' in body
+    inherent = client.get(_url("list", desk) + "?kind=inherent").content.decode()
+    assert "score 20, Critical; 4 risks" not in inherent and "score 20, Critical; 3 risks" in inherent
+
+
+def test_a_bad_filter_says_so_and_shows_every_risk(desk, login):
+    desk.risk()
+    response = login(desk.viewer).get(_url("list", desk) + "?p=9&level=extreme")
+    assert response.status_code == 400
+    assert "Probability:" in response.content.decode() and "1 risk, by current score" in response.content.decode()
+
+
+def test_an_agent_records_a_risk_and_bad_input_is_answered_in_the_page(desk, login):
+    client = login(desk.agent)
+    assert "Record a risk" in client.get(_url("list", desk)).content.decode()
+    for overrides, message in [
+        ({"current_probability": 6}, "Probability is 1 to 5; 6 is not on the scale."),
+        ({"inherent_impact": 0}, "Impact is 1 to 5; 0 is not on the scale."),
+        ({"owner": 99999}, "That person is not a member of this team."),
+        ({"project": 99999}, "That project is not one of this team&#x27;s."),
+        ({"strategy": "accept"}, "Accepting a risk needs an approver"),
+        ({"strategy": "accept", "approver": desk.agent.pk, "accept_until": "2099-01-01"},
+         "The approver must be a lead or manager of this team."),
+    ]:  # fmt: skip
+        response = client.post(_url("new", desk), _form(desk, **overrides))
+        assert response.status_code == 422, overrides
+        assert message in response.content.decode(), overrides
+    assert not Risk.objects.exists()
+    response = client.post(_url("new", desk), _form(desk))
+    risk = Risk.objects.get()
+    assert response.status_code == 302 and response["Location"] == _url("detail", desk, risk)
+    assert (risk.current.value, risk.created_by) == (8, desk.agent)
+
+
+def test_roles_on_the_risk_page(desk, login, make_member):
+    risk = desk.risk(owner=desk.agent)
+    other_agent = make_member(desk.team, Role.AGENT)
+    posts = {
+        "edit": _form(desk, status="open", version=risk.version),
+        "review": {"probability": 2, "impact": 2, "version": risk.version},
+        "mitigation-new": {"title": "Fallback form"},
+        "trigger-new": {"metric": "csat", "comparison": "below", "threshold": 80, "days": 3, "window": "each_day"},
+    }
+    # Viewers read and change nothing; agents change only the mitigations of risks they own.
+    for user, allowed in [(desk.viewer, set()), (other_agent, set()), (desk.agent, {"mitigation-new"})]:
+        client = login(user)
+        assert client.get(_url("detail", desk, risk)).status_code == 200
+        for name, data in posts.items():
+            status = client.post(_url(name, desk, risk), data).status_code
+            assert status == (302 if name in allowed else 403), (user, name, status)
+        assert client.post(_url("occurred", desk, risk)).status_code == 403
+    assert Mitigation.objects.count() == 1 and not Trigger.objects.exists()
+    assert Risk.objects.get(pk=risk.pk).version == risk.version + 1  # only the mitigation moved it to mitigating
+    lead = login(desk.lead)
+    risk.refresh_from_db()
+    assert (
+        lead.post(_url("review", desk, risk), {"probability": 2, "impact": 2, "version": risk.version}).status_code
+        == 302
+    )
+    assert lead.post(_url("trigger-new", desk, risk), posts["trigger-new"]).status_code == 302
+
+
+def test_a_stale_edit_is_refused_with_the_saved_values_and_the_input_kept(desk, login):
+    risk = desk.risk()
+    client = login(desk.lead)
+    seen = risk.version
+    assert client.post(_url("review", desk, risk), {"probability": 1, "impact": 1, "version": seen}).status_code == 302
+    response = client.post(_url("edit", desk, risk), _form(desk, title="Renamed", status="open", version=seen))
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert STALE_MESSAGE.format(what="this risk").split(";")[0] in page.replace("&#x27;", "'")
+    assert 'value="Renamed"' in page and Risk.objects.get(pk=risk.pk).title == "Chat platform outage"
+
+
+def test_marking_occurred_twice_opens_one_incident(desk, login):
+    risk = desk.risk()
+    client = login(desk.lead)
+    response = client.post(_url("occurred", desk, risk), {"note": "Chat is down"})
+    assert response.status_code == 302
+    page = client.get(_url("detail", desk, risk)).content.decode()
+    assert 'id="contingency-live"' in page and "Chat is down" in page and "Switch to the form" in page
+    again = client.post(_url("occurred", desk, risk))
+    assert again.status_code == 409 and "already marked as occurred" in again.content.decode()
+    assert Occurrence.objects.count() == 1
+
+
+def test_trigger_and_mitigation_input_errors_are_answered_beside_the_field(desk, login):
+    risk = desk.risk()
+    client = login(desk.lead)
+    bad = client.post(_url("trigger-new", desk, risk), {"metric": "happiness", "comparison": "below", "threshold": 1,
+                                                        "days": 3, "window": "each_day"})  # fmt: skip
+    assert bad.status_code == 422 and "happiness is not a metric a trigger can watch." in bad.content.decode()
+    label = client.post(_url("trigger-new", desk, risk), {"metric": "label_count", "comparison": "above",
+                                                          "threshold": 3, "days": 1, "window": "each_day",
+                                                          "label": "nope"})  # fmt: skip
+    assert label.status_code == 422 and "This team has no label “nope”." in label.content.decode()
+    pct = client.post(_url("trigger-new", desk, risk), {"metric": "csat", "comparison": "below", "threshold": 120,
+                                                        "days": 3, "window": "each_day"})  # fmt: skip
+    assert pct.status_code == 422 and "A percentage threshold is 0 to 100." in pct.content.decode()
+    link = client.post(_url("mitigation-link", desk, risk), {"number": 4242})
+    assert link.status_code == 422 and "This team has no ticket 4242." in link.content.decode()
+    assert not Trigger.objects.exists() and not Mitigation.objects.exists()
+
+
+def test_other_teams_risks_are_not_found(desk, other_team, make_member, login):
+    from tests.risks.conftest import Desk
+
+    theirs_lead = make_member(other_team, Role.LEAD)
+    from projects.models import Project
+
+    theirs = Desk(other_team, theirs_lead, theirs_lead, make_member(other_team), theirs_lead,
+                  Project.objects.create(team=other_team, name="Theirs", framework="kanban")).risk()  # fmt: skip
+    client = login(desk.manager)
+    for name in ("detail", "edit", "review", "occurred", "mitigation-new", "mitigation-link", "trigger-new"):
+        url = reverse(f"risks:{name}", kwargs={"team_slug": desk.team.slug, "pk": theirs.pk})
+        response = client.get(url) if name == "detail" else client.post(url, {})
+        assert response.status_code == 404, name
+        url = reverse(f"risks:{name}", kwargs={"team_slug": other_team.slug, "pk": theirs.pk})
+        assert (client.get(url) if name == "detail" else client.post(url, {})).status_code == 404, name
+    for name in ("list", "new", "overdue-reviews"):
+        assert client.get(reverse(f"risks:{name}", kwargs={"team_slug": other_team.slug})).status_code == 404
+    project = reverse("risks:project-risks", kwargs={"team_slug": desk.team.slug, "pk": theirs.project_id})
+    assert client.get(project).status_code == 404
+    assert Occurrence.objects.count() == 0
+
+
+def test_the_regions_of_the_project_page_and_the_dashboard(desk, login):
+    from datetime import date
+
+    risk = desk.risk(current=(4, 5))
+    Risk.objects.filter(pk=risk.pk).update(next_review=date(2026, 1, 2))
+    client = login(desk.manager)
+    region = client.get(reverse("risks:project-risks", args=[desk.team.slug, desk.project.pk]),
+                        HTTP_HX_REQUEST="true").content.decode()  # fmt: skip
+    assert region.startswith('<section class="card panel mb-3" id="project-risks"')
+    assert "score 20, Critical; 1 risk" in region and "Chat platform outage" in region and "due 2 Jan" in region
+    dash = client.get(reverse("risks:overdue-reviews", args=[desk.team.slug]), HTTP_HX_REQUEST="true").content.decode()
+    assert 'id="overdue-reviews"' in dash and "Chat platform outage" in dash and "1 in the register" in dash
+    project_page = client.get(reverse("projects:detail", args=[desk.team.slug, desk.project.pk])).content.decode()
+    assert reverse("risks:project-risks", args=[desk.team.slug, desk.project.pk]) in project_page
+    dashboard = client.get(reverse("dashboard", args=[desk.team.slug])).content.decode()
+    assert reverse("risks:overdue-reviews", args=[desk.team.slug]) in dashboard
+
+
+def test_a_manager_sees_every_team_they_manage_on_one_heat_map(desk, other_team, make_member, login):
+    from projects.models import Project
+    from tests.risks.conftest import Desk
+
+    other = Desk(other_team, make_member(other_team, Role.LEAD), desk.manager, make_member(other_team),
+                 desk.viewer, Project.objects.create(team=other_team, name="Theirs", framework="kanban"))  # fmt: skip
+    from teams.models import Membership
+
+    Membership.objects.create(user=desk.manager, team=other_team, role=Role.MANAGER)
+    other.risk(title="Their risk", owner=other.agent)
+    desk.risk()
+    page = login(desk.manager).get(_url("list", desk) + "?teams=mine").content.decode()
+    assert "Their risk" in page and "2 risks" in page and "every team you manage" in page
+    # The lead of one team asking for "mine" gets their own team only.
+    assert "Their risk" not in login(desk.lead).get(_url("list", desk) + "?teams=mine").content.decode()
