@@ -12,6 +12,7 @@ from metrics.goals import GOAL_METRICS
 from metrics.models import GoalStatus
 from metrics.read import Scope
 from projects.models import Project
+from teams.forms import PersonField
 from teams.models import Role, Team, User
 from tickets.choices import Channel, Priority
 
@@ -91,7 +92,7 @@ class GoalForm(RefusalForm):
     baseline_last = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), label="Baseline to")
     start = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
     deadline = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}))
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Me")
+    owner = PersonField(required=False, empty_label="Me")
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="The whole team")
     priority = forms.TypedChoiceField(choices=[("", "Any priority"), *Priority.choices], coerce=int,
                                       empty_value=None, required=False)  # fmt: skip

@@ -6,6 +6,7 @@ from django import forms
 
 from core.forms import RefusalForm
 from projects.models import CostCategory, Framework, GateDecision, ProjectStatus, ProjectTemplate
+from teams.forms import PersonField
 from teams.models import Team, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -38,7 +39,7 @@ class ProjectEditForm(RefusalForm):
     name = forms.CharField(max_length=160)
     framework = forms.ChoiceField(choices=Framework.choices)
     status = forms.ChoiceField(choices=ProjectStatus.choices)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Nobody yet")
+    owner = PersonField(required=False, empty_label="Nobody yet")
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
     scope_in = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False, label="In scope",
                                help_text="One item a line.")  # fmt: skip
@@ -74,7 +75,7 @@ class CostForm(RefusalForm):
 
 
 class StakeholderForm(RefusalForm):
-    user = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Someone outside the team",
+    user = PersonField(required=False, empty_label="Someone outside the team",
                                   label="Team member")  # fmt: skip
     name = forms.CharField(max_length=120, required=False, label="Name (outside the team)")
     email = forms.EmailField(required=False, label="Email (outside the team)")
@@ -105,7 +106,7 @@ class ReplanForm(RefusalForm):
 
 class DeliverableForm(RefusalForm):
     title = forms.CharField(max_length=200)
-    owner = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="No owner yet")
+    owner = PersonField(required=False, empty_label="No owner yet")
     due = forms.DateField(widget=DATE, required=False)
 
     def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:

@@ -10,6 +10,7 @@ from risks.models import Category, Comparison, RiskStatus, Strategy, Window
 from risks.scoring import IMPACT, PROBABILITY, Level
 from risks.services import RiskDraft
 from risks.triggers import METRICS
+from teams.forms import PersonField
 from teams.models import Team, User
 
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -29,11 +30,8 @@ def _scale(names: dict[int, str], what: str, label: str, **kwargs: Any) -> forms
     )  # fmt: skip
 
 
-def _person(label: str, *, required: bool = True, empty: str = "Choose someone") -> forms.ModelChoiceField:
-    return forms.ModelChoiceField(
-        queryset=User.objects.none(), label=label, required=required, empty_label=empty,
-        error_messages={"invalid_choice": "That person is not a member of this team."},
-    )  # fmt: skip
+def _person(label: str, *, required: bool = True, empty: str = "Choose someone") -> PersonField:
+    return PersonField(label=label, required=required, empty_label=empty)
 
 
 class RiskForm(RefusalForm):

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 
 from core.forms import RefusalForm
-from teams.models import MINUTES_PER_DAY, Membership, Role, Weekday
+from teams.models import MINUTES_PER_DAY, Membership, Role, User, Weekday
 from teams.permissions import Action, can
 from teams.services import (
     PREFILL_YEARS,
@@ -18,6 +18,18 @@ from teams.services import (
     known_time_zones,
     minutes_label,
 )
+
+
+class PersonField(forms.ModelChoiceField):
+    """A choice of people, shown by their names (not their sign-in names); the queryset is set per form."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", User.objects.none())
+        kwargs.setdefault("error_messages", {"invalid_choice": "That person is not a member of this team."})
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.display_name)
 
 
 class MembershipForm(RefusalForm):

@@ -27,12 +27,17 @@ def test_the_check_reports_missing_names_language_and_focus_indicator(page, acce
 def test_every_page_of_a_team_passes_the_check(live_server, page, team, make_member, accessibility_checked):
     from django.urls import reverse
 
+    from projects.models import Project
+    from risks.services import RiskDraft, risk_create
     from teams.models import Role
     from tests.factories import PASSWORD, make_ticket
     from voice import options
 
-    make_member(team, Role.LEAD, username="leo", email="leo@example.com")
+    leo = make_member(team, Role.LEAD, username="leo", email="leo@example.com")
     ticket = make_ticket(team, title="Printer on fire", kind="bug")
+    project = Project.objects.create(team=team, name="Launch", framework="waterfall")
+    risk = risk_create(team=team, by=leo, draft=RiskDraft(title="Outage", owner=leo, inherent=(4, 4), current=(3, 4),
+                                                          target=(1, 2), project=project))  # fmt: skip
     public_key = options.feedback_settings_ensure(team=team).public_form_key
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Username").fill("leo")
@@ -46,7 +51,8 @@ def test_every_page_of_a_team_passes_the_check(live_server, page, team, make_mem
         ("planning:backlog", [slug]), ("tickets:routing", [slug]), ("tickets:sla-policies", [slug]),
         ("tickets:labels", [slug]), ("tickets:accounts", [slug]), ("voice:feedback", [slug]),
         ("voice:feedback-settings", [slug]), ("projects:list", [slug]),
-        ("planning:sprints", [slug]), ("risks:list", [slug]), ("dashboard", [slug]), ("teams:detail", [slug]),
+        ("planning:sprints", [slug]), ("risks:list", [slug]), ("risks:new", [slug]), ("risks:detail", [slug, risk.pk]),
+        ("projects:detail", [slug, project.pk]), ("dashboard", [slug]), ("teams:detail", [slug]),
         ("teams:calendar", [slug]), ("notifications:list", []), ("notifications:settings", []), ("password_change", []),
         ("public-feedback", [public_key]),
     ]  # fmt: skip

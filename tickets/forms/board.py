@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from teams.forms import PersonField
 from teams.models import User
 from tickets.choices import Priority, Status
 from tickets.models import Account, Board, Column, Label
@@ -22,7 +23,8 @@ class BoardFilterForm(forms.Form):
     )
     label = forms.ModelChoiceField(queryset=Label.objects.none(), required=False, empty_label="Any label")
     account = forms.ModelChoiceField(queryset=Account.objects.none(), required=False, empty_label="Any account")
-    person = forms.ModelChoiceField(queryset=User.objects.none(), required=False, empty_label="Anyone")
+    person = PersonField(required=False, empty_label="Anyone",
+                         error_messages={"invalid_choice": "That person is not in this team."})  # fmt: skip
     q = forms.CharField(required=False, max_length=200, label="Search")
     lanes = forms.ChoiceField(
         required=False,
@@ -45,9 +47,7 @@ class BoardFilterForm(forms.Form):
         self.fields["account"].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": "Account"})
         people = User.objects.filter(memberships__team_id=board.team_id).order_by("first_name", "last_name", "username")
         self.fields["person"].queryset = people  # type: ignore[attr-defined]
-        self.fields["person"].label_from_instance = lambda u: u.display_name  # type: ignore[attr-defined]
         self.fields["person"].widget.attrs.update({"class": "form-select form-select-sm", "aria-label": "Person"})
-        self.fields["person"].error_messages["invalid_choice"] = "That person is not in this team."
         self.fields["label"].error_messages["invalid_choice"] = "That label is not in this team."
         self.fields["account"].error_messages["invalid_choice"] = "That account is not in this team."
         self.team_id = board.team_id
