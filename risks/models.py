@@ -181,7 +181,7 @@ class Trigger(models.Model):
     label = models.CharField(max_length=60, blank=True, help_text="The ticket label counted (label triggers).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True, help_text="When its reading last changed.")
     last_value = models.FloatField(null=True, blank=True)  # the latest day's (or window's) value when checked
     holds = models.BooleanField(default=False)
 

@@ -20,17 +20,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.bulk import update_from_values
 from metrics.clock import percentile
 from metrics.definitions import BY_KEY
-from metrics.goals import team_today
 from metrics.models import DailyFigure
 from risks.models import Comparison, Occurrence, RiskStatus, Trigger, Window
 from risks.services import AlreadyOccurred, mark_occurred
-from teams.models import Team
 from tickets.choices import OPEN_STATUSES
 from tickets.models import Ticket
 
@@ -123,7 +121,6 @@ def evaluate(
         return _value(metric, daily.get(d, {}))
 
     values = [day_value(d) for d in days]
-    per_day: list[list[Any]] = [[d.isoformat(), v] for d, v in zip(days, values, strict=True)]
     if t.window == Window.EACH_DAY:
         value = values[-1]
         holds = all(_beyond(t, v) for v in values)
@@ -137,7 +134,10 @@ def evaluate(
                     totals[f] += n
             value = _value(metric, totals, t.days)
         holds = _beyond(t, value)
+    if not holds:
+        return Reading(value, holds, {})  # evidence is written only for a trigger that fires
     shown = ", ".join(f"{d:%m-%d}: {'—' if v is None else f'{v:g}'}" for d, v in zip(days, values, strict=True))
+    per_day = [[d.isoformat(), v] for d, v in zip(days, values, strict=True)]
     return Reading(value, holds, {"summary": f"{describe(t)} ({days[0]} to {last}; {shown})", "values": per_day,
                                   "value": value})  # fmt: skip
 
@@ -165,7 +165,7 @@ def _backlog(team_ids: set[int], now: datetime) -> dict[int, dict[str, float | N
     return {t: {"backlog_size": float(len(a)), "backlog_age_p90": percentile(a, 0.9)} for t, a in ages.items()}
 
 
-def _labels(wanted: dict[int, set[str]], teams: dict[int, Team], since: datetime) -> dict[tuple[int, str], dict]:
+def _labels(wanted: dict[int, set[str]], zones: dict[int, str], since: datetime) -> dict[tuple[int, str], dict]:
     """Tickets created with each watched label, per team-local day (one query)."""
     counts: dict[tuple[int, str], dict[date, int]] = defaultdict(lambda: defaultdict(int))
     names = {n for ns in wanted.values() for n in ns}
@@ -175,49 +175,54 @@ def _labels(wanted: dict[int, set[str]], teams: dict[int, Team], since: datetime
     ).values_list("ticket__team_id", "label__name", "ticket__created_at")
     for team_id, name, created in rows:
         if name in wanted[team_id]:
-            zone = ZoneInfo(teams[team_id].time_zone or "UTC")
+            zone = ZoneInfo(zones[team_id] or "UTC")
             counts[(team_id, name)][created.astimezone(zone).date()] += 1
     return counts
 
 
 def check_triggers(*, now: datetime | None = None) -> list[Occurrence]:
-    """Beat: evaluate every live trigger; mark the risks whose trigger holds as occurred (once each)."""
+    """Beat: evaluate every live trigger; mark the risks whose trigger holds as occurred (once each). The
+    triggers whose reading changed are written back in one statement (when it changed, the new value and
+    whether it holds)."""
     now = now or timezone.now()
     triggers = list(
         Trigger.objects.filter(risk__status__in=WATCHED, metric__in=METRICS)
-        .select_related("risk__team")
+        .annotate(team_id=F("risk__team_id"), zone=F("risk__team__time_zone"))
+        .only("id", "risk_id", "metric", "comparison", "threshold", "days", "window", "label", "last_value", "holds",
+              "checked_at")
         .order_by("risk_id", "id")
-    )
+    )  # fmt: skip
     if not triggers:
         return []
-    teams = {t.risk.team_id: t.risk.team for t in triggers}
-    last = {pk: team_today(team, now) - timedelta(days=1) for pk, team in teams.items()}
+    zones = {t.team_id: t.zone for t in triggers}  # type: ignore[attr-defined]
+    last = {pk: now.astimezone(ZoneInfo(zone or "UTC")).date() - timedelta(days=1) for pk, zone in zones.items()}
     depth = max(t.days for t in triggers)
     first = min(last.values()) - timedelta(days=depth)
     sources = {METRICS[t.metric].source for t in triggers}
-    daily = daily_sums(set(teams), first, max(last.values())) if sources & {"ratio", "count"} else {}
-    backlog_teams = {t.risk.team_id for t in triggers if METRICS[t.metric].source == "now"}
+    daily = daily_sums(set(zones), first, max(last.values())) if sources & {"ratio", "count"} else {}
+    backlog_teams = {t.team_id for t in triggers if METRICS[t.metric].source == "now"}  # type: ignore[attr-defined]
     now_values = _backlog(backlog_teams, now) if backlog_teams else {}
     wanted: dict[int, set[str]] = defaultdict(set)
     for t in triggers:
         if METRICS[t.metric].source == "label":
-            wanted[t.risk.team_id].add(t.label)
-    labels = _labels(wanted, teams, now - timedelta(days=depth + 2)) if wanted else {}
+            wanted[t.team_id].add(t.label)  # type: ignore[attr-defined]
+    labels = _labels(wanted, zones, now - timedelta(days=depth + 2)) if wanted else {}
 
     fired: dict[int, tuple[Trigger, Reading]] = {}
+    changed = []
     for t in triggers:
-        team_id = t.risk.team_id
+        team_id = t.team_id  # type: ignore[attr-defined]
         reading = evaluate(t, last[team_id], daily.get(team_id, {}), now_values.get(team_id, {}),
                            labels.get((team_id, t.label), {}))  # fmt: skip
-        t.last_value, t.holds = reading.value, reading.holds
+        if t.checked_at is None or (t.last_value, t.holds) != (reading.value, reading.holds):
+            changed.append((t.pk, now, reading.value, reading.holds))
         if reading.holds and t.risk_id not in fired:
             fired[t.risk_id] = (t, reading)
-    update_from_values(Trigger, fields=["checked_at", "last_value", "holds"],
-                       rows=[(t.pk, now, t.last_value, t.holds) for t in triggers])  # fmt: skip
+    update_from_values(Trigger, fields=["checked_at", "last_value", "holds"], rows=changed)
     occurred = []
-    for risk_id, (t, reading) in fired.items():
+    for risk_id, (held, reading) in fired.items():
         try:
-            occurred.append(mark_occurred(risk_id=risk_id, by=None, evidence=reading.evidence, trigger=t, now=now))
+            occurred.append(mark_occurred(risk_id=risk_id, by=None, evidence=reading.evidence, trigger=held, now=now))
         except AlreadyOccurred:
             continue  # another run (or a person) got there first: one occurrence
     return occurred

@@ -61,7 +61,7 @@ def test_below_90_percent_on_each_of_3_days_fires_once_with_the_evidence(desk):
     assert _check() == [] and _check() == []
     assert Occurrence.objects.count() == 1 and Ticket.objects.filter(kind=Kind.INCIDENT).count() == 1
     trigger.refresh_from_db()
-    assert trigger.holds is False or trigger.checked_at is not None  # an occurred risk is no longer watched
+    assert (trigger.holds, trigger.last_value, trigger.checked_at) == (True, 85.0, NOW)  # as the firing run saw it
 
 
 @pytest.mark.django_db
@@ -71,7 +71,12 @@ def test_one_good_day_in_the_window_or_a_day_without_outcomes_means_it_does_not_
     _figures(desk.team, res_met=[17, 19, 8], res_breached=[3, 1, 2])  # 85 %, 95 %, 80 %
     assert _check() == []
     good.refresh_from_db()
-    assert (good.holds, good.last_value) == (False, 85.0)
+    assert (good.holds, good.last_value, good.checked_at) == (False, 85.0, NOW)
+    later = NOW + timedelta(minutes=15)
+    with at(later):
+        check_triggers(now=later)
+    good.refresh_from_db()
+    assert good.checked_at == NOW  # the same reading: the row is not written again
     DailyFigure.objects.filter(day=_day(1)).update(res_met=0, res_breached=0)  # 8 March: nothing decided
     assert _check() == []
     silent.refresh_from_db()
