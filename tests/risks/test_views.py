@@ -202,3 +202,74 @@ def test_a_manager_sees_every_team_they_manage_on_one_heat_map(desk, other_team,
     assert "Their risk" in page and "2 risks" in page and "every team you manage" in page
     # The lead of one team asking for "mine" gets their own team only.
     assert "Their risk" not in login(desk.lead).get(_url("list", desk) + "?teams=mine").content.decode()
+
+
+# Every URL of the app: (name, needs the risk, needs a sub-object, method, who may: "read", "add", "owner", "manage").
+ROUTES = [
+    ("list", False, None, "get", "read"), ("new", False, None, "get", "add"), ("new", False, None, "post", "add"),
+    ("cadence", False, None, "post", "manage"), ("overdue-reviews", False, None, "get", "read"),
+    ("detail", True, None, "get", "read"), ("edit", True, None, "post", "manage"),
+    ("review", True, None, "post", "manage"), ("occurred", True, None, "post", "manage"),
+    ("mitigation-new", True, None, "post", "owner"), ("mitigation-link", True, None, "post", "owner"),
+    ("mitigation-unlink", True, "ticket", "post", "owner"), ("trigger-new", True, None, "post", "manage"),
+    ("trigger-delete", True, "trigger", "post", "manage"), ("project-risks", False, "project", "get", "read"),
+]  # fmt: skip
+MAY = {
+    "read": {Role.VIEWER, Role.AGENT, Role.LEAD, Role.MANAGER},
+    "add": {Role.AGENT, Role.LEAD, Role.MANAGER},
+    "owner": {Role.LEAD, Role.MANAGER},  # and an agent who owns the risk (test_roles_on_the_risk_page)
+    "manage": {Role.LEAD, Role.MANAGER},
+}
+
+
+def _route_url(desk, risk, name, needs_risk, sub, team_slug=None):
+    kwargs = {"team_slug": team_slug or desk.team.slug}
+    if needs_risk:
+        kwargs["pk"] = risk.pk
+    if sub == "ticket":
+        kwargs["ticket"] = Mitigation.objects.get(risk=risk).ticket_id
+    elif sub == "trigger":
+        kwargs["trigger"] = Trigger.objects.get(risk=risk).pk
+    elif sub == "project":
+        kwargs["pk"] = risk.project_id
+    return reverse(f"risks:{name}", kwargs=kwargs)
+
+
+@pytest.mark.parametrize("role", list(Role))
+@pytest.mark.parametrize(("name", "needs_risk", "sub", "method", "who"), ROUTES)
+def test_every_route_answers_by_role(desk, make_member, login, role, name, needs_risk, sub, method, who):
+    from risks.services import mitigation_add
+
+    risk = desk.risk(owner=desk.lead)
+    mitigation_add(risk=risk, by=desk.lead, title="Fallback form")
+    Trigger.objects.create(risk=risk, metric="csat", comparison="below", threshold=80)
+    risk.refresh_from_db()
+    client = login(make_member(desk.team, role))
+    url = _route_url(desk, risk, name, needs_risk, sub)
+    response = client.post(url, {}) if method == "post" else client.get(url)
+    allowed = role in MAY[who]
+    # Allowed: the page, a redirect after the write, or the form again with its messages (an empty post).
+    assert (response.status_code in (200, 302, 409, 422)) if allowed else (response.status_code == 403), (
+        name, role, response.status_code)  # fmt: skip
+    if not allowed:
+        fresh = Risk.objects.get(pk=risk.pk)
+        assert (fresh.version, fresh.status) == (risk.version, risk.status), "a refused write changes nothing"
+        assert Mitigation.objects.count() == 1 and Trigger.objects.count() == 1
+
+
+@pytest.mark.parametrize(("name", "needs_risk", "sub", "method", "who"), ROUTES)
+def test_every_route_is_404_for_another_team(desk, other_team, make_member, login, name, needs_risk, sub, method, who):
+    from risks.services import mitigation_add
+
+    risk = desk.risk(owner=desk.lead)
+    mitigation_add(risk=risk, by=desk.lead, title="Fallback form")
+    Trigger.objects.create(risk=risk, metric="csat", comparison="below", threshold=80)
+    outsider = make_member(other_team, Role.MANAGER)  # a manager, of another team
+    client = login(outsider)
+    for slug in (desk.team.slug, other_team.slug):
+        if not needs_risk and sub is None and slug == other_team.slug:
+            continue  # their own team's register: theirs to see
+        url = _route_url(desk, risk, name, needs_risk, sub, team_slug=slug)
+        response = client.post(url, {}) if method == "post" else client.get(url)
+        assert response.status_code == 404, (name, slug, response.status_code)
+    assert Risk.objects.get(pk=risk.pk).version == risk.version + 1  # the mitigation's move only
