@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import F, QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -64,6 +64,24 @@ def _may(request: HttpRequest, risk: Risk | None = None) -> dict[str, bool]:
 # --- The register -------------------------------------------------------------------------------------------
 
 
+def _previous_score() -> Subquery:
+    """The current score as the assessment before the latest one had it: the register's small trend."""
+    return Subquery(
+        Assessment.objects.filter(risk=OuterRef("pk"))
+        .order_by("-at", "-id")
+        .annotate(s=F("current_probability") * F("current_impact"))
+        .values("s")[1:2]
+    )
+
+
+def _mitigations(*, done: bool = False) -> Subquery:
+    """How many tickets mitigate the risk (``done``: of them, resolved)."""
+    links = Mitigation.objects.filter(risk=OuterRef("pk"))
+    if done:
+        links = links.filter(ticket__status=Status.RESOLVED)
+    return Subquery(links.order_by().values("risk").annotate(n=Count("id")).values("n"))
+
+
 def _register_context(request: HttpRequest, team: Team) -> tuple[dict[str, Any], int]:
     form = RegisterFilters(request.GET or None, team=team)
     valid = not form.is_bound or form.is_valid()
@@ -83,7 +101,11 @@ def _register_context(request: HttpRequest, team: Team) -> tuple[dict[str, Any],
     # The heat map counts the risks still alive (closed ones rest), whatever cell is chosen.
     mapped = base.filter(status__in=register.REVIEWED)
     heat = register.heat_map(mapped, filters.kind, (filters.probability, filters.impact))
-    listed = filters.apply(base, today).select_related("owner", "project", "team")
+    listed = (
+        filters.apply(base, today)
+        .select_related("owner", "project", "team")
+        .annotate(previous=_previous_score(), mitigations_all=_mitigations(), mitigations_done=_mitigations(done=True))
+    )
     listed = listed.annotate(ranked=F(f"{filters.kind}_probability") * F(f"{filters.kind}_impact")).order_by(
         "-ranked", "next_review", "id"
     )

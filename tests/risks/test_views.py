@@ -273,3 +273,27 @@ def test_every_route_is_404_for_another_team(desk, other_team, make_member, logi
         response = client.post(url, {}) if method == "post" else client.get(url)
         assert response.status_code == 404, (name, slug, response.status_code)
     assert Risk.objects.get(pk=risk.pk).version == risk.version + 1  # the mitigation's move only
+
+
+def test_the_register_shows_each_risks_trend_since_the_assessment_before(desk, login):
+    from risks.services import risk_review
+
+    falling, rising, single = desk.risk(title="Falling"), desk.risk(title="Rising"), desk.risk(title="Single")
+    risk_review(risk_id=falling.pk, seen_version=falling.version, by=desk.lead, probability=2, impact=3)
+    risk_review(risk_id=rising.pk, seen_version=rising.version, by=desk.lead, probability=4, impact=4)
+    page = login(desk.viewer).get(_url("list", desk)).content.decode()
+
+    def row(risk) -> str:
+        return page.split(f'id="risk-row-{risk.pk}"')[1].split("</tr>")[0]
+
+    assert "↓ from 12" in row(falling) and "↑ from 12" in row(rising)
+    assert "from" not in row(single) and "none" in row(single)
+    # And how many of its mitigations are done.
+    from risks.services import mitigation_add
+    from tickets.models import Ticket
+
+    first = mitigation_add(risk=falling, by=desk.lead, title="Fallback form")
+    mitigation_add(risk=falling, by=desk.lead, title="Status banner")
+    Ticket.objects.filter(pk=first.ticket_id).update(status="resolved")
+    page = login(desk.viewer).get(_url("list", desk)).content.decode()
+    assert "1 of 2 done" in row(falling)
