@@ -116,7 +116,7 @@ def _register_context(request: HttpRequest, team: Team) -> tuple[dict[str, Any],
         "team": team, "form": form, "filters": filters, "heat": heat, "page": page, "today": today, "may": may,
         "everywhere": everywhere, "params": params, "query": params.urlencode(),
         "arrows": register.arrows(mapped) if d.get("view") == "arrows" else None, "grid": register.arrow_grid(),
-        "overdue_count": register.overdue(team_ids, today).count(),
+        "overdue_count": base.filter(next_review__lt=today, status__in=register.REVIEWED).count(),
         "probability_names": PROBABILITY, "impact_names": IMPACT, "levels": Level, **SECTION,
     }  # fmt: skip
     return context, 200 if valid else 400
