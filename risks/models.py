@@ -160,8 +160,8 @@ class Mitigation(models.Model):
 
 
 class Comparison(models.TextChoices):
-    BELOW = "below", "falls below"
-    ABOVE = "above", "rises above"
+    BELOW = "below", "below"
+    ABOVE = "above", "above"
 
 
 class Window(models.TextChoices):

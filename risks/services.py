@@ -272,7 +272,7 @@ class AlreadyOccurred(RuleBroken):
     pass
 
 
-def mark_occurred(
+def occurrence_record(
     *, risk_id: int, by: User | None, evidence: dict[str, Any] | None = None, trigger: Trigger | None = None,
     now: datetime | None = None,
 ) -> Occurrence:  # fmt: skip

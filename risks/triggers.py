@@ -9,7 +9,7 @@ that label each day. One run reads every live trigger, the daily rows of
 their teams, the open backlog and the label counts (one query each, whatever
 the number of risks), writes each trigger's latest value in one statement,
 and marks a risk whose trigger holds as occurred: once per occurrence
-(:func:`risks.services.mark_occurred` locks the risk row).
+(:func:`risks.services.occurrence_record` locks the risk row).
 """
 
 from __future__ import annotations
@@ -24,11 +24,13 @@ from django.db.models import F, Sum
 from django.utils import timezone
 
 from core.bulk import update_from_values
+from core.errors import Invalid
 from metrics.clock import percentile
 from metrics.definitions import BY_KEY
 from metrics.models import DailyFigure
-from risks.models import Comparison, Occurrence, RiskStatus, Trigger, Window
-from risks.services import AlreadyOccurred, mark_occurred
+from risks.models import Comparison, Occurrence, Risk, RiskStatus, Trigger, Window
+from risks.services import AlreadyOccurred, occurrence_record
+from teams.models import User
 from tickets.choices import OPEN_STATUSES
 from tickets.models import Ticket
 
@@ -70,17 +72,39 @@ METRICS = {
 DAILY_FIELDS = sorted({f for m in METRICS.values() for f in f"{m.part}+{m.whole}".split("+") if f})
 
 
+def trigger_add(
+    *, risk: Risk, by: User, metric: str, comparison: str, threshold: float, days: int = 3, window: str = "each_day",
+    label: str = "",
+) -> Trigger:  # fmt: skip
+    """Watch support data for the risk happening; checked by beat from its next run."""
+    problems: list[tuple[str | None, str]] = []
+    if metric not in METRICS:
+        problems.append(("metric", f"{metric} is not a metric a trigger can watch."))
+    if not 1 <= days <= 90:
+        problems.append(("days", "A trigger looks at 1 to 90 days."))
+    if metric in METRICS and METRICS[metric].source == "label" and not risk.team.labels.filter(name=label).exists():
+        problems.append(("label", f"This team has no label “{label}”."))
+    if problems:
+        raise Invalid(problems=problems)
+    return Trigger.objects.create(risk=risk, metric=metric, comparison=comparison, threshold=threshold, days=days,
+                                  window=window, label=label, created_by=by)  # fmt: skip
+
+
+def trigger_remove(*, risk: Risk, trigger_id: int) -> int:
+    return Trigger.objects.filter(risk=risk, pk=trigger_id).delete()[0]
+
+
 def describe(t: Trigger) -> str:
-    """The trigger in words: "CSAT falls below 80 % over the last 7 days together"."""
+    """The trigger in words: "CSAT: below 80 % over the last 7 days"."""
     metric = METRICS.get(t.metric)
     if metric is None:
         return f"{t.metric} (no longer a metric)"
-    name = f"{metric.name} “{t.label}”" if metric.source == "label" else metric.name
+    name = f"Tickets labelled “{t.label}”" if metric.source == "label" else metric.name
     unit = " %" if metric.unit == "%" else f" {metric.unit}"
     if metric.source == "now":
-        return f"{name} {Comparison(t.comparison).label} {t.threshold:g}{unit} (now)"
+        return f"{name}: {Comparison(t.comparison).label} {t.threshold:g}{unit} (now)"
     when = f"on each of the last {t.days} days" if t.window == Window.EACH_DAY else f"over the last {t.days} days"
-    return f"{name} {Comparison(t.comparison).label} {t.threshold:g}{unit} {when}"
+    return f"{name}: {Comparison(t.comparison).label} {t.threshold:g}{unit} {when}"
 
 
 def _beyond(t: Trigger, value: float | None) -> bool:
@@ -222,7 +246,9 @@ def check_triggers(*, now: datetime | None = None) -> list[Occurrence]:
     occurred = []
     for risk_id, (held, reading) in fired.items():
         try:
-            occurred.append(mark_occurred(risk_id=risk_id, by=None, evidence=reading.evidence, trigger=held, now=now))
+            occurred.append(
+                occurrence_record(risk_id=risk_id, by=None, evidence=reading.evidence, trigger=held, now=now)
+            )
         except AlreadyOccurred:
             continue  # another run (or a person) got there first: one occurrence
     return occurred

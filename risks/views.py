@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -18,7 +18,7 @@ from core.htmx import fragment_or_page
 from core.stale import refuse_stale
 from metrics.goals import team_today
 from projects.models import Project
-from risks import register, services
+from risks import register, services, triggers
 from risks.forms import (
     CadenceForm,
     LinkForm,
@@ -31,7 +31,6 @@ from risks.forms import (
 )
 from risks.models import Assessment, Mitigation, Occurrence, ReviewCadence, Risk, Trigger
 from risks.scoring import IMPACT, PROBABILITY, Level
-from risks.triggers import describe
 from teams.models import Role, Team
 from teams.permissions import Action, can
 from teams.views import team_view
@@ -205,11 +204,11 @@ def _detail_context(request: HttpRequest, team: Team, risk: Risk, **forms: Any) 
     done = sum(1 for m in mitigations if m.ticket.status == Status.RESOLVED)
     assessments = list(Assessment.objects.filter(risk=risk).select_related("by").order_by("-at", "-id")[:20])
     occurrences = list(Occurrence.objects.filter(risk=risk).select_related("ticket", "by", "trigger")[:10])
-    triggers = [(t, describe(t)) for t in Trigger.objects.filter(risk=risk)]
+    watched = [(t, triggers.describe(t)) for t in Trigger.objects.filter(risk=risk)]
     return {
         "team": team, "risk": risk, "today": today, "may": _may(request, risk),
         "mitigations": mitigations, "done": done, "assessments": assessments, "occurrences": occurrences,
-        "triggers": triggers, "trend": [a.current.value for a in reversed(assessments)][-8:],
+        "triggers": watched, "trend": [a.current.value for a in reversed(assessments)][-8:],
         "overdue": risk.status in register.REVIEWED and risk.next_review < today,
         "edit_form": forms.get("edit_form") or RiskEditForm(initial=_edit_initial(risk), team=team, auto_id=EDIT_ID),
         "review_form": forms.get("review_form") or ReviewForm(
@@ -280,7 +279,7 @@ def risk_occurred(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
     risk = _risk(team, pk)
     note = request.POST.get("note", "").strip()[:500]
     try:
-        occurrence = services.mark_occurred(risk_id=risk.pk, by=request.user,  # type: ignore[arg-type]
+        occurrence = services.occurrence_record(risk_id=risk.pk, by=request.user,  # type: ignore[arg-type]
                                             evidence={"summary": note or "Marked by hand."})  # fmt: skip
     except RuleBroken as refused:
         messages.error(request, str(refused))
@@ -347,12 +346,13 @@ def trigger_new(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
     risk = _risk(team, pk)
     form = TriggerForm(request.POST, team=team, auto_id=TRIGGER_ID)
     if form.is_valid():
-        d = form.cleaned_data
-        trigger = Trigger.objects.create(risk=risk, metric=d["metric"], comparison=d["comparison"],
-                                         threshold=d["threshold"], days=d["days"], window=d["window"],
-                                         label=d["label"], created_by=request.user)  # type: ignore[misc]  # fmt: skip
-        messages.success(request, f"Trigger added: {describe(trigger)}. It is checked every 15 minutes.")
-        return redirect("risks:detail", team.slug, risk.pk)
+        try:
+            trigger = triggers.trigger_add(risk=risk, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
+        except RuleBroken as refused:
+            form.add_refusal(refused)
+        else:
+            messages.success(request, f"Trigger added: {triggers.describe(trigger)}. It is checked every 15 minutes.")
+            return redirect("risks:detail", team.slug, risk.pk)
     return _again(request, team, risk, 422, trigger_form=form)
 
 
@@ -360,7 +360,8 @@ def trigger_new(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
 @team_view(Action.MANAGE_WORK)
 def trigger_delete(request: HttpRequest, team: Team, pk: int, trigger: int) -> HttpResponse:
     risk = _risk(team, pk)
-    get_object_or_404(Trigger, risk=risk, pk=trigger).delete()
+    if not triggers.trigger_remove(risk=risk, trigger_id=trigger):
+        raise Http404("No such trigger.")
     messages.success(request, "Trigger removed.")
     return redirect("risks:detail", team.slug, risk.pk)
 

@@ -17,9 +17,9 @@ from risks.scoring import Level
 from risks.services import (
     AlreadyOccurred,
     cadence_update,
-    mark_occurred,
     mitigation_add,
     mitigation_link,
+    occurrence_record,
     risk_review,
     risk_update,
 )
@@ -161,7 +161,7 @@ def test_occurred_opens_one_incident_from_the_plan_and_tells_owner_and_accountab
     row = RaciRow.objects.create(project=desk.project, activity="Launch")
     RaciCell.objects.create(row=row, user=accountable, role=RaciRole.ACCOUNTABLE)
     risk = desk.risk(contingency_owner=desk.lead, contingency_hours=4)
-    occurrence = mark_occurred(risk_id=risk.pk, by=desk.manager, evidence={"summary": "Chat down since 09:10"})
+    occurrence = occurrence_record(risk_id=risk.pk, by=desk.manager, evidence={"summary": "Chat down since 09:10"})
     incident = occurrence.ticket
     assert incident.kind == Kind.INCIDENT and incident.assignee == desk.lead
     assert "1. Switch to the form" in incident.description and "2. Post a banner" in incident.description
@@ -170,28 +170,28 @@ def test_occurred_opens_one_incident_from_the_plan_and_tells_owner_and_accountab
     told = set(Notification.objects.filter(kind="risk_occurred").values_list("user_id", flat=True))
     assert told == {desk.agent.pk, desk.lead.pk, accountable.pk}  # owner, responder, Accountable; not who marked it
     with pytest.raises(AlreadyOccurred):
-        mark_occurred(risk_id=risk.pk, by=desk.lead)
+        occurrence_record(risk_id=risk.pk, by=desk.lead)
     assert Ticket.objects.filter(kind=Kind.INCIDENT).count() == 1 and Occurrence.objects.count() == 1
 
 
 def test_after_the_risk_is_handled_it_can_occur_again_as_a_second_occurrence(desk):
     risk = desk.risk()
-    mark_occurred(risk_id=risk.pk, by=desk.lead)
+    occurrence_record(risk_id=risk.pk, by=desk.lead)
     risk.refresh_from_db()
     risk_update(risk_id=risk.pk, seen_version=risk.version, by=desk.lead, draft=desk.draft(status=RiskStatus.OPEN))
-    second = mark_occurred(risk_id=risk.pk, by=desk.lead)
+    second = occurrence_record(risk_id=risk.pk, by=desk.lead)
     assert second.number == 2 and Ticket.objects.filter(kind=Kind.INCIDENT).count() == 2
 
 
 def test_a_closed_risk_cannot_occur(desk):
     risk = desk.risk(status=RiskStatus.CLOSED)
     with pytest.raises(RuleBroken, match="closed"):
-        mark_occurred(risk_id=risk.pk, by=desk.lead)
+        occurrence_record(risk_id=risk.pk, by=desk.lead)
     assert not Ticket.objects.exists()
 
 
 def test_the_incident_of_a_risk_without_a_plan_says_so(desk):
     risk = desk.risk(contingency_steps="")
     with mock.patch("django.utils.timezone.now", return_value=timezone.now()):
-        incident = mark_occurred(risk_id=risk.pk, by=None).ticket
+        incident = occurrence_record(risk_id=risk.pk, by=None).ticket
     assert "(The plan has no steps yet.)" in incident.description and incident.assignee == desk.agent

@@ -55,7 +55,7 @@ def test_below_90_percent_on_each_of_3_days_fires_once_with_the_evidence(desk):
     [occurrence] = _check()
     assert occurrence.trigger == trigger and occurrence.ticket.kind == Kind.INCIDENT
     assert occurrence.evidence["values"] == [["2026-03-07", 80.0], ["2026-03-08", 50.0], ["2026-03-09", 85.0]]
-    assert "Resolution SLA attainment falls below 90 % on each of the last 3 days" in occurrence.evidence["summary"]
+    assert "Resolution SLA attainment: below 90 % on each of the last 3 days" in occurrence.evidence["summary"]
     assert Risk.objects.get(pk=risk.pk).status == RiskStatus.OCCURRED
     # Beat again (and again): the same occurrence, no second incident.
     assert _check() == [] and _check() == []
@@ -90,7 +90,7 @@ def test_over_the_window_sums_the_days_before_dividing(desk):
     _figures(desk.team, answers=[10] * 7, answers_positive=[8, 8, 8, 8, 7, 7, 7])
     [occurrence] = _check()
     assert occurrence.evidence["value"] == 75.7
-    assert describe(trigger) == "CSAT falls below 80 % over the last 7 days"
+    assert describe(trigger) == "CSAT: below 80 % over the last 7 days"
 
 
 @pytest.mark.django_db
@@ -175,3 +175,20 @@ def test_two_runs_at_once_open_one_incident(team, make_member):
         t.join()
     assert sorted(results) == [0, 1]
     assert Ticket.objects.filter(kind=Kind.INCIDENT).count() == 1 and Occurrence.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_trigger_on_an_unknown_metric_or_label_is_refused_and_nothing_saved(desk):
+    from core.errors import Invalid
+    from risks.triggers import trigger_add
+
+    risk = desk.risk()
+    with pytest.raises(Invalid) as refused:
+        trigger_add(risk=risk, by=desk.lead, metric="happiness", comparison="below", threshold=1, days=0)
+    assert set(refused.value.errors) == {"metric", "days"}
+    with pytest.raises(Invalid, match="no label “outage”"):
+        trigger_add(risk=risk, by=desk.lead, metric="label_count", comparison="above", threshold=3, label="outage")
+    assert not Trigger.objects.exists()
+    Label.objects.create(team=desk.team, name="outage")
+    added = trigger_add(risk=risk, by=desk.lead, metric="label_count", comparison="above", threshold=3, label="outage")
+    assert describe(added) == "Tickets labelled “outage”: above 3 per day on each of the last 3 days"
