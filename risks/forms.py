@@ -48,7 +48,7 @@ class RiskForm(RefusalForm):
     project = forms.ModelChoiceField(queryset=Project.objects.none(), required=False, empty_label="The whole team",
                                      error_messages={"invalid_choice": NOT_OURS})  # fmt: skip
     owner = _person("Owner")
-    strategy = forms.ChoiceField(choices=Strategy.choices, label="Response")
+    strategy = forms.ChoiceField(choices=Strategy.choices, label="Response", initial=Strategy.MITIGATE)
     approver = _person("Accepted by", required=False, empty="Nobody (not accepted)")
     accept_until = forms.DateField(widget=DATE, required=False, label="Acceptance expires")
     proximity = forms.DateField(widget=DATE, required=False, label="Could happen by")
