@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.errors import RuleBroken
-from metrics.goals import GOAL_METRICS, GoalDraft, goal_create, goal_point, metric_value, team_today
+from metrics.goals import GOAL_METRICS, GoalDraft, goal_create, goal_point, metric_value
 from metrics.models import Goal, GoalPoint
 from projects.models import Project
+from teams.calendar import team_today
 from teams.models import Membership, Role, Team
 
 # Metrics a demo goal may use, in order of preference (the first that fits is taken).

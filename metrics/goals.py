@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.urls import reverse
@@ -34,16 +33,13 @@ from metrics.definitions import BY_KEY, METRICS, Metric
 from metrics.models import Goal, GoalPoint, GoalStatus
 from notifications.services import notify
 from projects.models import Project
+from teams.calendar import team_today
 from teams.models import Membership, Team, User
 
 # Goals read a period's figures; what is open now has no past to aim from.
 GOAL_METRICS: tuple[Metric, ...] = tuple(m for m in METRICS if not m.key.startswith("backlog_"))
 ON_TRACK_GAP, AT_RISK_GAP = 0.10, 0.30
 FINAL = (GoalStatus.MET, GoalStatus.MISSED)
-
-
-def team_today(team: Team, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(ZoneInfo(team.time_zone or "UTC")).date()
 
 
 def metric_value(

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -28,12 +27,13 @@ from metrics.definitions import BY_KEY, METRICS, UNITS, VERSION
 from metrics.display import trend as trend_of
 from metrics.display import value_text
 from metrics.forms import DashboardFilters, GoalForm, GoalStatusForm
-from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline, team_today
+from metrics.goals import GoalDraft, goal_confirm, goal_create, may_confirm, sparkline
 from metrics.models import DurationKind, Goal
 from metrics.roi import project_returns
 from planning.standups import open_blockers_of_teams
 from projects.models import Project
 from projects.services import budget_of
+from teams.calendar import team_today
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
@@ -47,7 +47,7 @@ SECTION = {"current_section": "dashboard"}
 
 def _filters(request: HttpRequest, team: Team) -> DashboardFilters:
     teams = list(Team.objects.filter(memberships__user_id=request.user.pk or 0).order_by("name"))
-    today = timezone.now().astimezone(ZoneInfo(team.time_zone or "UTC")).date()
+    today = team_today(team)
     data = request.GET if request.GET else None
     return DashboardFilters(data, teams=teams, current=team, today=today)
 

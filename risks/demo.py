@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.errors import RuleBroken
-from metrics.goals import team_today
 from projects.models import Framework, Project
 from risks.models import Risk, RiskStatus, Strategy, Trigger, Window
 from risks.services import RiskDraft, mitigation_add, risk_create, risk_review
 from risks.triggers import check_triggers, daily_sums, evaluate
+from teams.calendar import team_today
 from teams.models import Membership, Role, Team
 from tickets.choices import Status
 from tickets.services import ticket_update

@@ -11,11 +11,11 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from metrics.goals import team_today
 from notifications.services import Note, notify_many, subject_key
 from risks.models import SCORE_KINDS, Risk, RiskStatus
 from risks.scoring import IMPACT, PROBABILITY, SCALE, Level, Score, level_of, score_range
 from risks.services import cadence_of
+from teams.calendar import team_today
 from teams.models import Membership, Role, Team
 
 REVIEWED = (RiskStatus.OPEN, RiskStatus.MITIGATING, RiskStatus.OCCURRED, RiskStatus.ACCEPTED)  # closed rests

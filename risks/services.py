@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from core.errors import Invalid, RuleBroken
 from core.stale import lock_if_current
-from metrics.goals import team_today
 from notifications.services import notify, subject_key
 from projects.models import Project, RaciCell, RaciRole
 from risks.models import (
@@ -30,6 +29,7 @@ from risks.models import (
     Trigger,
 )
 from risks.scoring import REVIEW_DAYS, SCALE, Score, next_review
+from teams.calendar import team_today
 from teams.models import Membership, Role, Team, User
 from tickets.choices import Kind, Priority
 from tickets.drafts import TicketDraft

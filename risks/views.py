@@ -16,7 +16,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import RuleBroken, StaleEdit
 from core.htmx import fragment_or_page
 from core.stale import refuse_stale
-from metrics.goals import team_today
 from projects.models import Project
 from risks import register, services, triggers
 from risks.forms import (
@@ -31,6 +30,7 @@ from risks.forms import (
 )
 from risks.models import Assessment, Mitigation, Occurrence, ReviewCadence, Risk, Trigger
 from risks.scoring import IMPACT, PROBABILITY, Level
+from teams.calendar import team_today
 from teams.models import Role, Team
 from teams.permissions import Action, can
 from teams.views import team_view

@@ -521,3 +521,10 @@ def after_working_days(calendar: BusinessCalendar, start: date, count: int) -> d
                 return day
         day += timedelta(days=1)
     return day  # a calendar with (almost) no working days: the search stops ten years on
+
+
+def team_today(team: Any, now: datetime | None = None) -> date:
+    """The team's date now (or at ``now``), in its own time zone."""
+    from django.utils import timezone
+
+    return (now or timezone.now()).astimezone(ZoneInfo(team.time_zone or "UTC")).date()

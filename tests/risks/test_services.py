@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _today(desk) -> date:
-    from metrics.goals import team_today
+    from teams.calendar import team_today
 
     return team_today(desk.team)
 
