@@ -146,6 +146,9 @@ def risk_update(*, risk_id: int, seen_version: int, by: User, draft: RiskDraft, 
     """Edit a risk as the form showed it (stale-write helper); changed scores are a new assessment."""
     now = now or timezone.now()
     risk = lock_if_current(Risk.objects.select_related("team"), pk=risk_id, seen=seen_version)
+    if draft.status == RiskStatus.OCCURRED and risk.status != RiskStatus.OCCURRED:
+        # Occurring opens the incident and tells people: that is "Mark as occurred", never a plain edit.
+        raise Invalid({"status": "A risk becomes “Occurred” through “Mark as occurred”, which opens its incident."})
     _check(risk.team, draft, team_today(risk.team, now))
     values = _fields(draft)
     scores_changed = any(getattr(risk, k) != v for k, v in values.items() if k.endswith(("probability", "impact")))

@@ -195,3 +195,17 @@ def test_the_incident_of_a_risk_without_a_plan_says_so(desk):
     with mock.patch("django.utils.timezone.now", return_value=timezone.now()):
         incident = occurrence_record(risk_id=risk.pk, by=None).ticket
     assert "(The plan has no steps yet.)" in incident.description and incident.assignee == desk.agent
+
+
+def test_an_edit_cannot_mark_a_risk_occurred_without_its_incident(desk):
+    risk = desk.risk()
+    with pytest.raises(Invalid) as refused:
+        risk_update(risk_id=risk.pk, seen_version=risk.version, by=desk.lead, draft=desk.draft(status="occurred"))
+    assert "Mark as occurred" in refused.value.errors["status"]
+    assert Risk.objects.get(pk=risk.pk).status == RiskStatus.OPEN and not Ticket.objects.exists()
+    # Once occurred, the edit form (which shows that status) saves other changes.
+    occurrence_record(risk_id=risk.pk, by=desk.lead)
+    risk.refresh_from_db()
+    saved = risk_update(risk_id=risk.pk, seen_version=risk.version, by=desk.lead,
+                        draft=desk.draft(status="occurred", title="Chat outage"))  # fmt: skip
+    assert (saved.status, saved.title) == (RiskStatus.OCCURRED, "Chat outage")
