@@ -88,30 +88,9 @@ def _stats(found: list[int]) -> Stats:
 
 
 def duration_stats(scope: Scope) -> dict[str, Stats]:
-    """Count, median and 90th percentile of each kind of duration that ended in the period (one query)."""
-    table = TicketDuration._meta.db_table
-    params: list[Any] = []
-    where = where_sql(scope, params)
-    out: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                f"SELECT kind, COUNT(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY seconds), "  # noqa: S608
-                f"percentile_cont(0.9) WITHIN GROUP (ORDER BY seconds), "
-                f"percentile_cont(0.85) WITHIN GROUP (ORDER BY seconds) "
-                f"FROM {table} WHERE {where} GROUP BY kind",
-                params,
-            )
-            for kind, n, *ps in cursor.fetchall():
-                out[kind] = Stats(n, *(round(float(p), 3) for p in ps))
-        else:
-            cursor.execute(f"SELECT kind, seconds FROM {table} WHERE {where}", params)  # noqa: S608
-            values: dict[str, list[int]] = defaultdict(list)
-            for kind, seconds in cursor.fetchall():
-                values[kind].append(seconds)
-            for kind, found in values.items():
-                out[kind] = _stats(found)
-    return out
+    """Count, median, 90th and 85th percentiles of each kind of duration that ended in the period (one
+    query)."""
+    return _split_stats(scope, scope.first)[0]
 
 
 @dataclass
@@ -203,9 +182,14 @@ def totals_of(scope: Scope, periods: dict[str, tuple[date, date]]) -> dict[str, 
 def duration_stats_of(scope: Scope, split: date) -> tuple[dict[str, Stats], dict[str, Stats]]:
     """Duration statistics of the scope's period and of the one before (from ``split`` on: the period's):
     one query over both."""
+    return _split_stats(replace(scope, first=scope.previous().first), split)
+
+
+def _split_stats(scope: Scope, split: date) -> tuple[dict[str, Stats], dict[str, Stats]]:
+    """The statistics of each duration kind in the scope, for the days from ``split`` on and before it."""
     table = TicketDuration._meta.db_table
     params: list[Any] = [split]
-    where = where_sql(replace(scope, first=scope.previous().first), params)
+    where = where_sql(scope, params)
     now_stats: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
     before: dict[str, Stats] = {k: Stats() for k in DurationKind.values}
     with connection.cursor() as cursor:

@@ -124,28 +124,8 @@ class TriggerForm(RefusalForm):
     window = forms.ChoiceField(choices=Window.choices, label="Holds")
     label = forms.CharField(max_length=60, required=False, help_text="For label triggers: the label's name.")
 
-    def __init__(self, *args: Any, team: Team, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.team = team
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        metric = METRICS.get(data.get("metric") or "")
-        if metric is None:
-            return data
-        label = (data.get("label") or "").strip()
-        if metric.source == "label":
-            if not label:
-                self.add_error("label", "Name the label to count.")
-            elif not self.team.labels.filter(name=label).exists():
-                self.add_error("label", f"This team has no label “{label}”.")
-        threshold = data.get("threshold")
-        if metric.unit == "%" and threshold is not None and not 0 <= threshold <= 100:
-            self.add_error("threshold", "A percentage threshold is 0 to 100.")
-        elif threshold is not None and threshold < 0:
-            self.add_error("threshold", "The threshold cannot be negative.")
-        data["label"] = label
-        return data
+    def clean_label(self) -> str:
+        return (self.cleaned_data.get("label") or "").strip()
 
 
 class RegisterFilters(forms.Form):

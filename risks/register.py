@@ -63,6 +63,10 @@ class Cell:
         return Score(self.probability, self.impact)
 
     @property
+    def probability_name(self) -> str:
+        return PROBABILITY[self.probability]
+
+    @property
     def label(self) -> str:
         s = self.score
         risks = f"{self.count} risk{'s' if self.count != 1 else ''}"
@@ -76,6 +80,7 @@ class HeatMap:
     rows: list[list[Cell]]  # probability 5 (top) down to 1; impact 1 to 5 left to right
     total: int
     by_level: list[tuple[Level, int]] = field(default_factory=list)
+    impacts: tuple[tuple[int, str], ...] = tuple(IMPACT.items())  # the column heads
 
 
 def heat_map(risks: QuerySet[Risk], kind: str, selected: tuple[int | None, int | None] = (None, None)) -> HeatMap:

@@ -3,7 +3,7 @@ run the contingency plan exactly once."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -68,7 +68,6 @@ class RiskDraft:
     contingency_steps: str = ""
     contingency_owner: User | None = None
     contingency_hours: int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _check(team: Team, draft: RiskDraft, today: date) -> None:

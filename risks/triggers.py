@@ -82,8 +82,16 @@ def trigger_add(
         problems.append(("metric", f"{metric} is not a metric a trigger can watch."))
     if not 1 <= days <= 90:
         problems.append(("days", "A trigger looks at 1 to 90 days."))
-    if metric in METRICS and METRICS[metric].source == "label" and not risk.team.labels.filter(name=label).exists():
-        problems.append(("label", f"This team has no label “{label}”."))
+    watched = METRICS.get(metric)
+    if watched is not None and watched.source == "label":
+        if not label:
+            problems.append(("label", "Name the label to count."))
+        elif not risk.team.labels.filter(name=label).exists():
+            problems.append(("label", f"This team has no label “{label}”."))
+    if watched is not None and watched.unit == "%" and not 0 <= threshold <= 100:
+        problems.append(("threshold", "A percentage threshold is 0 to 100."))
+    elif threshold < 0:
+        problems.append(("threshold", "The threshold cannot be negative."))
     if problems:
         raise Invalid(problems=problems)
     return Trigger.objects.create(risk=risk, metric=metric, comparison=comparison, threshold=threshold, days=days,

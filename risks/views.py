@@ -29,7 +29,7 @@ from risks.forms import (
     TriggerForm,
 )
 from risks.models import Assessment, Mitigation, Occurrence, ReviewCadence, Risk, Trigger
-from risks.scoring import IMPACT, PROBABILITY, Level
+from risks.scoring import REVIEW_DAYS, Level
 from teams.calendar import team_today
 from teams.models import Role, Team
 from teams.permissions import Action, can
@@ -116,7 +116,7 @@ def _register_context(request: HttpRequest, team: Team) -> tuple[dict[str, Any],
         "everywhere": everywhere, "params": params, "query": params.urlencode(),
         "arrows": register.arrows(mapped) if d.get("view") == "arrows" else None, "grid": register.arrow_grid(),
         "overdue_count": base.filter(next_review__lt=today, status__in=register.REVIEWED).count(),
-        "probability_names": PROBABILITY, "impact_names": IMPACT, "levels": Level, **SECTION,
+        **SECTION,
     }  # fmt: skip
     return context, 200 if valid else 400
 
@@ -126,7 +126,7 @@ def risk_list(request: HttpRequest, team: Team) -> HttpResponse:
     context, status = _register_context(request, team)
     if can(request.membership, Action.MANAGE_WORK):  # type: ignore[attr-defined]
         cadence = ReviewCadence.objects.filter(team=team).first()
-        initial = cadence.as_dict() if cadence else services.cadence_of(team)
+        initial = cadence.as_dict() if cadence else dict(REVIEW_DAYS)
         context["cadence_form"] = CadenceForm(
             initial={**{f"{k}_days": v for k, v in initial.items()}, "version": cadence.version if cadence else ""},
             auto_id="cadence_%s",
@@ -216,7 +216,7 @@ def _detail_context(request: HttpRequest, team: Team, risk: Risk, **forms: Any) 
                      "version": risk.version}, auto_id=REVIEW_ID),
         "mitigation_form": forms.get("mitigation_form") or MitigationForm(team=team, auto_id=MITIGATION_ID),
         "link_form": forms.get("link_form") or LinkForm(auto_id=LINK_ID),
-        "trigger_form": forms.get("trigger_form") or TriggerForm(team=team, auto_id=TRIGGER_ID),
+        "trigger_form": forms.get("trigger_form") or TriggerForm(auto_id=TRIGGER_ID),
         "open_form": forms.get("open_form"), **SECTION,
     }  # fmt: skip
 
@@ -344,7 +344,7 @@ def mitigation_unlink(request: HttpRequest, team: Team, pk: int, ticket: int) ->
 @team_view(Action.MANAGE_WORK)
 def trigger_new(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
     risk = _risk(team, pk)
-    form = TriggerForm(request.POST, team=team, auto_id=TRIGGER_ID)
+    form = TriggerForm(request.POST, auto_id=TRIGGER_ID)
     if form.is_valid():
         try:
             trigger = triggers.trigger_add(risk=risk, by=request.user, **form.cleaned_data)  # type: ignore[arg-type]
@@ -387,8 +387,7 @@ def project_risks(request: HttpRequest, team: Team, pk: int) -> HttpResponse:
         "team": team, "project": project, "heat": register.heat_map(live, "current"), "top": _top(live),
         "overdue": list(live.filter(next_review__lt=today).select_related("owner").order_by("next_review")[:5]),
         "today": today, "list_url": reverse("risks:list", args=[team.slug]) + f"?project={project.pk}",
-        "may": _may(request), "current_section": "projects:list", "probability_names": PROBABILITY,
-        "impact_names": IMPACT,
+        "may": _may(request), "current_section": "projects:list",
     }  # fmt: skip
     return fragment_or_page(request, "risks/project_risks.html", "project-risks", context)
 
