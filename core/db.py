@@ -52,5 +52,20 @@ def use_fast_datetimes(sender: Any, connection: Any, **kwargs: Any) -> None:
     raw.adapters.register_loader("timestamptz", FAST_LOADER)
 
 
+def plan_prepared_statements_once(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """On a PostgreSQL connection that prepares statements, plan each one once, for any parameters.
+
+    Only the hand-written statements of hot paths are prepared (``core.rows.statements``); each
+    reads by indexes whatever its parameters, so the plan made for the first run serves every
+    later one. Left to itself, PostgreSQL plans a statement of several subqueries anew at every
+    run (its own estimate finds the custom plan cheaper), and planning costs more than running it.
+    """
+    raw = connection.connection
+    if connection.vendor != "postgresql" or raw is None or raw.prepare_threshold is None:
+        return
+    raw.execute("SET plan_cache_mode = force_generic_plan")
+
+
 def connect_signals() -> None:
     connection_created.connect(use_fast_datetimes, dispatch_uid="core.db.use_fast_datetimes")
+    connection_created.connect(plan_prepared_statements_once, dispatch_uid="core.db.plan_prepared_statements_once")

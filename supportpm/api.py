@@ -7,6 +7,7 @@ from ninja import NinjaAPI, Path, Schema, Status
 from ninja.security import django_auth
 
 from teams.models import Membership, Team
+from teams.permissions import membership_in
 
 api = NinjaAPI(
     title="SupportPM API",
@@ -60,7 +61,7 @@ def list_teams(request: HttpRequest) -> list[dict[str, str]]:
     summary="Members of one of your teams",
 )
 def list_members(request: HttpRequest, slug: str = SLUG) -> Status[object]:
-    membership = Membership.objects.of_user_in_team(request.user, slug).first()
+    membership = membership_in(request.user, slug)
     if membership is None:
         return Status(404, {"detail": "No such team."})
     members = Membership.objects.for_team_page(membership.team)

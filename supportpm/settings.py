@@ -130,6 +130,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # The hand-written statements of hot paths (core.rows.statements: a card move) are prepared on the
+    # server after this many runs on a connection; the ORM's queries never are. Empty: never prepare
+    # (for a pooler that cannot keep prepared statements: PgBouncer before 1.21 in transaction mode).
+    _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(_prepare) if _prepare else None
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results ---------------------------------
@@ -179,8 +184,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "teams.User"
+SESSION_ENGINE = "core.sessions"  # Django's database sessions, read by one hand-written statement
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "teams.backends.UserBackend",
+    # Named by sessions signed in before UserBackend, which stay signed in; it signs nobody in any more.
     "django.contrib.auth.backends.ModelBackend",
 ]
 if TESTING:  # tests sign in hundreds of times: a fast hash there, the default (PBKDF2) everywhere else

@@ -5,8 +5,8 @@ from typing import Any
 from django.http import HttpRequest
 
 from teams.http import SESSION_TEAM_KEY
-from teams.models import Membership, Role, Team
-from teams.permissions import Action, can
+from teams.models import Role, Team
+from teams.permissions import Action, can, membership_in
 
 # Pages that belong to another section: the navigation highlights that section,
 # and the team switcher opens it (the calendar editor is for leads only, so the
@@ -39,7 +39,7 @@ def current_team(request: HttpRequest) -> dict[str, Any]:
         # Pages outside a team (password change, errors) keep the navigation
         # of the team the user last worked in.
         slug = request.session.get(SESSION_TEAM_KEY) if hasattr(request, "session") else None
-        membership = Membership.objects.of_user_in_team(user, slug).first() if slug else None
+        membership = membership_in(user, slug) if slug else None
     # The section a page belongs to; none for pages outside a team's sections (notifications, the
     # password change) and for a team page that was refused (a 403, where the view never ran), which
     # then highlight no entry and switch teams to the board.

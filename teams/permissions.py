@@ -7,8 +7,10 @@ and the role × action matrix is tested as a whole.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
 
-from teams.models import Membership, Role
+from core.rows import RowReader, statements
+from teams.models import Membership, Role, Team
 
 
 class Action(StrEnum):
@@ -32,3 +34,30 @@ def can(membership: Membership | None, action: Action) -> bool:
     if membership is None:
         return False
     return action in ROLE_ACTIONS.get(membership.role, frozenset())
+
+
+_MEMBERSHIP = RowReader(Membership, [f.attname for f in Membership._meta.concrete_fields])
+_TEAM = RowReader(Team, [f.attname for f in Team._meta.concrete_fields])
+
+
+def membership_in(user: Any, team_slug: str) -> Membership | None:
+    """The user's membership of the team with this slug, with its team; None when not a member.
+
+    Every team page asks this first, so it is one hand-written statement (see :mod:`core.rows`).
+    """
+    if not getattr(user, "is_authenticated", False):
+        return None
+    sql = (
+        f"SELECT {_MEMBERSHIP.columns('m')}, {_TEAM.columns('t')} "  # noqa: S608 - names from the models
+        f"FROM {Membership._meta.db_table} m JOIN {Team._meta.db_table} t ON t.id = m.team_id "
+        "WHERE m.user_id = %s AND t.slug = %s"
+    )
+    with statements() as cursor:
+        cursor.execute(sql, [user.pk, team_slug])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    membership: Membership = _MEMBERSHIP.instance(row)
+    membership.team = _TEAM.instance(row, len(_MEMBERSHIP))
+    membership.user = user
+    return membership

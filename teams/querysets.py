@@ -21,11 +21,5 @@ class TeamQuerySet(models.QuerySet[Any]):
 
 
 class MembershipQuerySet(models.QuerySet[Any]):
-    def of_user_in_team(self, user: Any, team_slug: str) -> MembershipQuerySet:
-        """The user's membership of one team (empty when not a member)."""
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        return self.filter(user=user, team__slug=team_slug).select_related("team")
-
     def for_team_page(self, team: Any) -> MembershipQuerySet:
         return self.filter(team=team).select_related("user").order_by("user__first_name", "user__username")

@@ -19,7 +19,7 @@ from teams.calendar import BusinessCalendar
 from teams.forms import CalendarForm, HolidayForm, MembershipForm, PrefillForm, time_zone_suggestions
 from teams.http import SESSION_TEAM_KEY, TeamRequest
 from teams.models import Holiday, Membership, Team, Weekday
-from teams.permissions import Action, can
+from teams.permissions import Action, can, membership_in
 from teams.services import (
     calendar_state,
     calendar_update,
@@ -45,7 +45,7 @@ def team_view(action: Action = Action.VIEW) -> Callable[[TeamView], TeamView]:
         @login_required
         @wraps(view)
         def wrapped(request: HttpRequest, team_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-            membership = Membership.objects.of_user_in_team(request.user, team_slug).first()
+            membership = membership_in(request.user, team_slug)
             if membership is None:
                 raise Http404("No such team.")
             if not can(membership, action):

@@ -7,7 +7,7 @@ is renumbered in one statement (in the background once gaps run low).
 from __future__ import annotations
 
 from django.db import connection
-from django.db.models import Max, Min
+from django.db.models import Max
 
 from tickets.models import Ticket
 
@@ -42,45 +42,33 @@ def positions_renumber(*, team_id: int, status: str) -> int:
         return cursor.rowcount
 
 
-def position_between(*, ticket: Ticket, status: str, above_id: int | None, below_id: int | None) -> tuple[int, bool]:
-    """Position for ``ticket`` between two neighbours in ``status``; and whether gaps run low."""
-    neighbours = {
-        t.pk: t.position
-        for t in Ticket.objects.filter(
-            team_id=ticket.team_id, status=status, pk__in=[i for i in (above_id, below_id) if i]
-        )
-        .exclude(pk=ticket.pk)
-        .only("id", "position")
-    }
-    above = neighbours.get(above_id) if above_id else None
-    below = neighbours.get(below_id) if below_id else None
+def position_between(
+    *, above: int | None, below: int | None, after_above: int | None, top: int | None, bottom: int | None,
+    had_neighbours: bool,
+) -> tuple[int | None, bool]:  # fmt: skip
+    """The position of a card dropped between two neighbours; and whether the gaps run low.
+
+    ``above``/``below``: the neighbours' positions, None when the user dropped
+    at that end or the neighbour has left the column since (``had_neighbours``
+    says the user named one); ``after_above``: the position of the card now
+    below ``above``; ``top``/``bottom``: the column's ends. All leave the moved
+    card out. None: the gap is used up; renumber the column and read again.
+    """
     if above is not None and below is not None and below <= above:
         below = None  # stale neighbours: trust the card above
     if above is None and below is None:
-        if above_id or below_id:
+        if had_neighbours:
             # Neighbours moved away meanwhile: put the card at the bottom.
-            return bottom_position(team_id=ticket.team_id, status=status), False
-        top = (
-            Ticket.objects.filter(team_id=ticket.team_id, status=status)
-            .exclude(pk=ticket.pk)
-            .aggregate(m=Min("position"))["m"]
-        )
+            return (bottom or 0) + POSITION_GAP, False
         return (top - POSITION_GAP) if top is not None else POSITION_GAP, False
     if below is None:
         assert above is not None
-        nxt = (
-            Ticket.objects.filter(team_id=ticket.team_id, status=status, position__gt=above)
-            .exclude(pk=ticket.pk)
-            .aggregate(m=Min("position"))["m"]
-        )
-        if nxt is None:
+        if after_above is None:
             return above + POSITION_GAP, False
-        below = nxt
+        below = after_above
     if above is None:
-        assert below is not None
         return below - POSITION_GAP, False
     gap = below - above
     if gap < 2:
-        positions_renumber(team_id=ticket.team_id, status=status)
-        return position_between(ticket=ticket, status=status, above_id=above_id, below_id=below_id)
+        return None, False
     return above + gap // 2, gap < RENUMBER_BELOW

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
@@ -21,7 +21,7 @@ from core.tasks import enqueue_after_commit
 from notifications.services import Note
 from projects.models import Project
 from teams.models import Membership, Role, Team, User
-from tickets import news
+from tickets import moves, news
 from tickets.choices import EventField, Status
 from tickets.drafts import TicketDraft
 from tickets.history import event_row
@@ -38,8 +38,9 @@ from tickets.models import (
     TicketEvent,
     TicketFollower,
 )
-from tickets.positions import bottom_position, position_between
+from tickets.positions import bottom_position, position_between, positions_renumber
 from tickets.routing import routing_apply
+from tickets.selectors.board import resolved_since
 from tickets.sla import engine, outcomes, sweep
 
 
@@ -284,6 +285,8 @@ class MoveResult:
     before: Ticket  # as it was (its swimlane, say)
     to_status: str
     team_sla: engine.TeamSLA | None = None  # loaded when the status changed: the answer reads clocks with it
+    # How many tickets the board shows in the columns the move changed, as it left them (no filters).
+    counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def from_status(self) -> str:
@@ -296,6 +299,14 @@ class MoveResult:
         return (self.from_status, self.to_status)
 
 
+# What a move writes (attribute names): where the card is, and its SLA clocks.
+MOVE_FIELDS = tuple(
+    f.attname
+    for f in Ticket._meta.concrete_fields
+    if f.name in {"status", "position", "resolved_at", "work_started_at", "version", "updated_at", *SAVED_SLA_FIELDS}
+)
+
+
 @transaction.atomic
 def ticket_move(
     *,
@@ -305,68 +316,94 @@ def ticket_move(
     above_id: int | None = None,
     below_id: int | None = None,
     ignore_wip: bool = False,
-    scope: Any = None,
+    board: Board | None = None,
     board_columns: Sequence[Column] | None = None,
 ) -> MoveResult:
-    """Move a card into ``column`` between two neighbours. Writes the moved ticket only.
+    """Move a card into ``column`` between two neighbours. Writes the moved ticket and its history row only.
 
     Entering a full column raises :class:`WipLimitReached` and changes nothing.
-    ``scope`` (tickets of the board) refuses a ticket from elsewhere with
-    :class:`NotOnBoard`. ``board_columns``, the columns of ``column``'s board
-    as the caller just read them, spare the queries that would read them again.
+    A ticket not on ``board`` (by default the column's) is refused with
+    :class:`NotOnBoard`. ``board_columns``, the columns of the board as the
+    caller just read them, spare the statement that would lock them when the
+    ticket enters a column without a limit. The statements are hand-written
+    (:mod:`tickets.moves`): three or four, whatever the size of the board.
     """
-    # With what its card shows (a move answers with the card, redrawn from this row).
-    try:
-        locked = news.with_followers_flag(
-            (Ticket.objects.all() if scope is None else scope)
-            .select_for_update(of=("self",))
-            .select_related("team", "assignee", "account", "sla_policy")
-        ).get(pk=ticket.pk)
-    except Ticket.DoesNotExist:
-        raise NotOnBoard("That ticket is not on this board.") from None
+    board = board if board is not None else column.board
+    locked = moves.lock_ticket(ticket_id=ticket.pk, board=board)
+    if locked is None:
+        raise NotOnBoard("That ticket is not on this board.")
     before = copy.copy(locked)
     from_status = locked.status
     now = timezone.now()
-    events: list[TicketEvent] = []
-    team_sla = None
-    team_columns = board_columns if board_columns and column.board.project_id is None else None
-    if column.status != from_status:
+    to_status = column.status
+    statuses = (to_status,) if to_status == from_status else (from_status, to_status)
+    limits: list[moves.Limit] = []
+    team_columns = board_columns if board_columns and board.project_id is None else None
+    if to_status != from_status and not ignore_wip:
         # A column without a limit, on the team board, of a ticket in no project: no limit applies, no lock needed.
         unlimited = team_columns is not None and column.wip_limit is None and locked.project_id is None
-        if not ignore_wip and not unlimited:
-            _enforce_wip(ticket=locked, status=column.status)
-        events.append(event_row(locked, by, EventField.STATUS, from_status, column.status, now))
-        if column.status == Status.RESOLVED:
+        if not unlimited:
+            limits = [c for c in moves.lock_columns(ticket=locked, status=to_status) if c.column.wip_limit is not None]
+    since = resolved_since(board, now)
+    read = moves.placement(
+        ticket=locked, board=board, status=to_status, above_id=above_id, below_id=below_id, limits=limits,
+        heads=statuses, resolved_since=since,
+    )  # fmt: skip
+    for limit in limits:
+        count = read.limit_counts[limit.project_id]
+        if count >= (limit.column.wip_limit or 0):
+            raise WipLimitReached(limit.column, count)
+    position, low = _position(read, above_id=above_id, below_id=below_id)
+    if position is None:
+        positions_renumber(team_id=locked.team_id, status=to_status)
+        again = moves.placement(
+            ticket=locked, board=board, status=to_status, above_id=above_id, below_id=below_id, limits=(), heads=(),
+            resolved_since=since,
+        )  # fmt: skip
+        position, low = _position(again, above_id=above_id, below_id=below_id)
+        assert position is not None, "a renumbered column has room between any two cards"
+    events: list[TicketEvent] = []
+    team_sla = None
+    if to_status != from_status:
+        events.append(event_row(locked, by, EventField.STATUS, from_status, to_status, now))
+        if to_status == Status.RESOLVED:
             locked.resolved_at = now
         elif from_status == Status.RESOLVED:
             locked.resolved_at = None
-        locked.status = column.status
+        locked.status = to_status
         locked.mark_started(now)
         paused = frozenset(c.status for c in team_columns if c.pauses_sla) if team_columns is not None else None
-        if paused is None or engine.stop_kind(from_status, paused) != engine.stop_kind(column.status, paused):
+        if paused is None or engine.stop_kind(from_status, paused) != engine.stop_kind(to_status, paused):
             # The clock stops or restarts: the due times move. (Between two columns where it runs alike,
             # To Do to In Progress say, nothing about the clock changes and nothing is recomputed; a
             # change of policies or calendar recomputes every open ticket anyway.)
             team_sla = engine.TeamSLA.load(locked.team, reload=False, paused_statuses=paused)
-            if column.status == Status.RESOLVED:
+            if to_status == Status.RESOLVED:
                 sweep.breach_on_event(locked, targets=("frt", "res"), at=now)
                 outcomes.decide_met(locked, ["res"], at=now, team_sla=team_sla)
-            engine.on_status_change(locked, old=from_status, new=column.status, at=now, paused=team_sla.paused_statuses)
+            engine.on_status_change(locked, old=from_status, new=to_status, at=now, paused=team_sla.paused_statuses)
             engine.refresh(locked, team_sla, now=now)
-    locked.position, low = position_between(ticket=locked, status=column.status, above_id=above_id, below_id=below_id)
+    locked.position = position
     locked.version += 1
-    locked.save(
-        update_fields=["status", "position", "resolved_at", "work_started_at", "version", "updated_at",
-                       *SAVED_SLA_FIELDS]
-    )  # fmt: skip
-    TicketEvent.objects.bulk_create(events)
+    locked.updated_at = now
+    moves.save_move(ticket=locked, fields=MOVE_FIELDS, events=events)
     news.tell_changes(locked, events, by)
     if low:
         from tickets.tasks import renumber_positions
 
-        team_id, status = locked.team_id, column.status
-        enqueue_after_commit(renumber_positions, team_id, status)
-    return MoveResult(ticket=locked, before=before, to_status=column.status, team_sla=team_sla)
+        enqueue_after_commit(renumber_positions, locked.team_id, to_status)
+    # The counts were read without the moved card: it is in the column it entered (a resolved card
+    # only while the Resolved column still shows it).
+    shown = to_status != Status.RESOLVED or since is None or (locked.resolved_at or now) >= since
+    counts = {s: read.head_counts[s] + (1 if s == to_status and shown else 0) for s in statuses}
+    return MoveResult(ticket=locked, before=before, to_status=to_status, team_sla=team_sla, counts=counts)
+
+
+def _position(read: moves.Placement, *, above_id: int | None, below_id: int | None) -> tuple[int | None, bool]:
+    return position_between(
+        above=read.above, below=read.below, after_above=read.after_above, top=read.top, bottom=read.bottom,
+        had_neighbours=bool(above_id or below_id),
+    )  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -100,9 +100,9 @@ class MoveForm(forms.Form):
     above = forms.IntegerField(required=False, min_value=1)
     below = forms.IntegerField(required=False, min_value=1)
 
-    def __init__(self, *args: Any, board: Board, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, columns: list[Column], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.columns = list(board.columns.all())  # the move and its answer's column heads reuse them
+        self.columns = columns  # the board's: the move and its answer's column heads reuse them
         self.fields["column"].choices = [(c.pk, c.name) for c in self.columns]  # type: ignore[attr-defined]
 
     def clean_ticket(self) -> int:

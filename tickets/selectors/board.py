@@ -144,8 +144,8 @@ CARD_VALUES = (
 LABEL_IDS_AS_LIST = 1000
 
 
-def card_of_ticket(ticket: Ticket, *, clocks: ClockReader) -> Card:
-    """The card of a ticket already in memory (just moved, say): one query, for its labels.
+def card_of_ticket(ticket: Ticket, *, clocks: ClockReader, labels: tuple[tuple[str, str], ...] | None = None) -> Card:
+    """The card of a ticket already in memory (just moved, say): one query for its labels, unless given.
 
     Reads ``ticket.assignee``, ``ticket.account`` and ``ticket.sla_policy``:
     select them with the ticket. A card moved by hand is never "escalated by
@@ -167,11 +167,13 @@ def card_of_ticket(ticket: Ticket, *, clocks: ClockReader) -> Card:
             (ticket.frt_due_at, ticket.frt_warn_at, ticket.frt_warned_at, ticket.frt_breached_at),
             (ticket.res_due_at, ticket.res_warn_at, ticket.res_warned_at, ticket.res_breached_at),
         )
-    card.labels = tuple(
-        Ticket.labels.through.objects.filter(ticket_id=ticket.pk)
-        .order_by("label__name")
-        .values_list("label__name", "label__colour")
-    )
+    if labels is None:
+        labels = tuple(
+            Ticket.labels.through.objects.filter(ticket_id=ticket.pk)
+            .order_by("label__name")
+            .values_list("label__name", "label__colour")
+        )
+    card.labels = labels
     return card
 
 
@@ -509,18 +511,28 @@ def moved_card(
     filters: BoardFilters,
     columns: list[Column] | None = None,
     team_sla: TeamSLA | None = None,
+    counts: dict[str, int] | None = None,
+    labels: tuple[tuple[str, str], ...] | None = None,
 ) -> BoardData:
     """What a move changed on the board: the moved card and the heads of the columns it left and entered.
 
     The card is already where the user dropped it; the answer redraws it (a
     new clock, say) from the ticket as the move saved it, and the two
     counts, never the columns around it. The move's ``team_sla`` (calendar
-    included) reads the card's clock; ``columns`` are the board's, if loaded.
+    included) reads the card's clock; ``columns`` are the board's, if loaded;
+    ``counts`` (by status) and ``labels``, if the move read them, spare their queries
+    (counts only serve a board without filters: a filtered head counts what it shows).
     """
     now = timezone.now()
-    heads = column_heads(board=board, filters=filters, statuses=statuses, now=now, columns=columns)
+    if counts is not None and columns is not None and not filters.active and set(statuses) <= set(counts):
+        heads = [ColumnHead(column=c, count=counts[c.status], shown=counts[c.status]) for c in columns
+                 if c.status in set(statuses)]  # fmt: skip
+    else:
+        heads = column_heads(board=board, filters=filters, statuses=statuses, now=now, columns=columns)
     # The ticket's team was read with it: the clock needs at most the calendar.
-    card = card_of_ticket(ticket, clocks=ClockReader(now, board=board, team=ticket.team, team_sla=team_sla))
+    card = card_of_ticket(
+        ticket, clocks=ClockReader(now, board=board, team=ticket.team, team_sla=team_sla), labels=labels
+    )
     return BoardData(board=board, heads=heads, lanes=[], now=now, card=card)
 
 

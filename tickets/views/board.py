@@ -21,10 +21,10 @@ from teams.http import TeamRequest
 from teams.models import Team
 from teams.permissions import Action, can
 from teams.views import team_view
-from tickets import saved_views, services
+from tickets import moves, saved_views, services
 from tickets.forms.board import BoardFilterForm, BoardSettingsForm, MoveForm
 from tickets.models import Board, Column, SavedView, Ticket
-from tickets.selectors.board import BoardData, board_data, board_scope, column_more, lane_key_of, moved_card
+from tickets.selectors.board import BoardData, BoardFilters, board_data, column_more, lane_key_of, moved_card
 
 TEMPLATE = "tickets/board.html"
 
@@ -36,7 +36,7 @@ def _board_for(team: Team, project_id: int | None) -> tuple[Board, Project | Non
     return services.board_ensure_for_project(project=project), project
 
 
-def _context(request: TeamRequest, team: Team, board: Board, project: Project | None, form: BoardFilterForm,
+def _context(request: TeamRequest, team: Team, board: Board, project: Project | None, form: BoardFilterForm | None,
              data: BoardData, **extra: Any) -> dict[str, Any]:  # fmt: skip
     query = request.GET.copy()
     query.pop("after", None)
@@ -108,25 +108,31 @@ def board_more(request: TeamRequest, team: Team, column_id: int, project_id: int
 @require_POST
 @team_view(Action.WORK_TICKETS)
 def board_move(request: TeamRequest, team: Team, project_id: int | None = None) -> HttpResponse:
-    """Move a card; answer with the moved card and the two column heads (when refused: both columns, card back)."""
-    the_board, project = _board_for(team, project_id)
-    form = MoveForm(request.POST, board=the_board)
-    filters_form = BoardFilterForm(request.GET, board=the_board)
-    filters_form.is_valid()
-    filters = filters_form.filters(request.user)
-    lane_by = filters_form.lane_by
+    """Move a card; answer with the moved card and the two column heads (when refused: both columns, card back).
+
+    The board's busiest request: its board and columns are one statement, the filters' form is built only
+    when the board has filters, and the move itself reads what the answer shows (see ``tickets.moves``).
+    """
+    found = moves.board_with_columns(team=team, project_id=project_id)
+    if found is None:  # the board does not exist yet (or the project is not the team's: 404)
+        the_board, _ = _board_for(team, project_id)
+        found = the_board, list(the_board.columns.all())
+    the_board, columns = found
+    project = the_board.project if project_id is not None else None
+    form = MoveForm(request.POST, columns=columns)
+    filters_form, filters, lane_by = _filters_of(request, the_board)
     if not form.is_valid():
         errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
-        return _move_refused(request, team, the_board, project, filters_form, errors)
+        return _move_refused(request, team, the_board, project, errors)
     column = form.cleaned_data["column"]
     try:
         result = services.ticket_move(
             ticket=Ticket(pk=form.cleaned_data["ticket"]), by=request.user, column=column,
             above_id=form.cleaned_data["above"], below_id=form.cleaned_data["below"],
-            scope=board_scope(the_board), board_columns=form.columns,
+            board=the_board, board_columns=columns,
         )  # fmt: skip
     except services.NotOnBoard as refused:
-        return _move_refused(request, team, the_board, project, filters_form, str(refused))
+        return _move_refused(request, team, the_board, project, str(refused))
     except services.WipLimitReached as full:
         # Refused: redraw both columns, so the card the user dropped goes back where it was.
         messages.error(request, str(full))
@@ -147,19 +153,33 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
         # The card already stands where it was dropped: answer with it and the two column heads only.
         data = moved_card(
             board=the_board, ticket=result.ticket, statuses=result.changed_statuses, filters=filters,
-            columns=form.columns, team_sla=result.team_sla,
+            columns=columns, team_sla=result.team_sla, counts=result.counts,
+            labels=result.ticket.card_labels,  # type: ignore[attr-defined]
         )  # fmt: skip
         context = _context(request, team, the_board, project, filters_form, data, oob=True)
         response = render(request, f"{TEMPLATE}#moved-card", context)
     return trigger_client_event(response, "tickets-changed", {"ticket": result.ticket.pk})
 
 
+def _filters_of(request: TeamRequest, board: Board) -> tuple[BoardFilterForm | None, BoardFilters, str]:
+    """The board's quick filters and swimlanes from the query string (invalid ones dropped).
+
+    Without a query string there are none, and the form (a query set per choice field) is not built.
+    """
+    if not request.GET:
+        return None, BoardFilters(), ""
+    form = BoardFilterForm(request.GET, board=board)
+    form.is_valid()
+    return form, form.filters(request.user), form.lane_by
+
+
 def _move_refused(
-    request: TeamRequest, team: Team, board: Board, project: Project | None, filters_form: BoardFilterForm, message: str
+    request: TeamRequest, team: Team, board: Board, project: Project | None, message: str
 ) -> HttpResponse:
     """A move that cannot be read or applied: say why and redraw the board, so nothing stays misplaced."""
     messages.error(request, message)
-    data = board_data(board=board, filters=filters_form.filters(request.user), lane_by=filters_form.lane_by)
+    filters_form, filters, lane_by = _filters_of(request, board)
+    data = board_data(board=board, filters=filters, lane_by=lane_by)
     context = _context(request, team, board, project, filters_form, data, oob=True)
     return render(request, f"{TEMPLATE}#board-columns", context, status=422)
 
