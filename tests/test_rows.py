@@ -1,0 +1,121 @@
+"""Hand-written statements (core.rows, core.sessions, teams.backends): the same rows and users as the ORM."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.sessions.models import Session
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from core.rows import RowReader, prepared, statements
+from teams.models import Role
+from tests.factories import PASSWORD, make_ticket
+from tickets.models import Ticket
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_row_reads_back_as_the_orm_reads_it_and_the_rest_is_deferred(team, django_assert_num_queries):
+    ticket = make_ticket(team, title="Refund", description="Long text")
+    stop = [["2026-03-29T00:59:59+00:00", None, "paused"]]
+    Ticket.objects.filter(pk=ticket.pk).update(sla_pauses=stop, resolved_at=datetime(2026, 3, 29, 1, tzinfo=UTC))
+    reader = RowReader(Ticket, ["title", "id", "sla_pauses", "resolved_at"])  # any order: read in the model's
+    with statements() as cursor:
+        cursor.execute(f"SELECT {reader.columns('t')}, 42 FROM tickets_ticket t WHERE t.id = %s", [ticket.pk])  # noqa: S608
+        row = cursor.fetchone()
+    read = reader.instance(row)
+    assert row[len(reader)] == 42, "the caller's own columns follow the model's"
+    assert (read.pk, read.title, read.sla_pauses) == (ticket.pk, "Refund", stop)
+    assert read.resolved_at == datetime(2026, 3, 29, 1, tzinfo=UTC)
+    with django_assert_num_queries(1):  # a field not read loads when used, as with .only()
+        assert read.description == "Long text"
+
+
+def test_values_are_prepared_as_save_prepares_them(team):
+    ticket = make_ticket(team)
+    ticket.sla_pauses = [["2026-01-01T00:00:00+00:00", None, "paused"]]
+    ticket.resolved_at = timezone.now()
+    params = prepared(ticket, ["sla_pauses", "resolved_at"])
+    with statements() as cursor:
+        cursor.execute(
+            "UPDATE tickets_ticket SET sla_pauses = %s, resolved_at = %s WHERE id = %s", [*params, ticket.pk]
+        )
+    assert Ticket.objects.values_list("sla_pauses", "resolved_at").get(pk=ticket.pk) == (
+        ticket.sla_pauses, ticket.resolved_at,
+    )  # fmt: skip
+
+
+def test_an_unknown_field_is_refused_at_once():
+    with pytest.raises(ValueError, match="no fields"):
+        RowReader(Ticket, ["titel"])
+
+
+def test_statements_are_counted_like_any_query(team, django_assert_num_queries):
+    with django_assert_num_queries(1), statements() as cursor:
+        cursor.execute("SELECT 1")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_postgres_prepares_a_repeated_statement_and_plans_it_once(team, settings):
+    assert settings.DATABASES["default"]["OPTIONS"]["prepare_threshold"] == 5
+    sql = "SELECT COUNT(*) FROM tickets_ticket WHERE team_id = %s AND status = %s"
+    for _ in range(7):
+        with statements() as cursor:
+            cursor.execute(sql, [team.pk, "todo"])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT COUNT(*) FROM tickets_ticket WHERE team_id = $1%"],
+        )
+        generic, custom = cursor.fetchone()
+        assert generic >= 1 and custom == 0
+        # The ORM's queries are bound on the client and never prepared.
+        list(Ticket.objects.filter(team=team)[:1])
+        list(Ticket.objects.filter(team=team)[:1])
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%LIMIT 1%"])
+        assert cursor.fetchone()[0] == 0
+
+
+def _signed_in(user):
+    client = Client()
+    assert client.post(reverse("login"), {"username": user.username, "password": PASSWORD}).status_code == 302
+    return client
+
+
+def test_a_session_is_read_back_and_an_expired_one_signs_out(team, make_member):
+    user = make_member(team, Role.AGENT)
+    client = _signed_in(user)
+    assert client.get(reverse("tickets:board", args=[team.slug])).status_code == 200
+    assert client.session["_auth_user_backend"] == "teams.backends.UserBackend"
+    Session.objects.update(expire_date=timezone.now())
+    response = client.get(reverse("tickets:board", args=[team.slug]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_sessions_signed_in_by_djangos_backend_stay_signed_in(team, make_member):
+    user = make_member(team, Role.AGENT)
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    assert client.get(reverse("tickets:board", args=[team.slug])).status_code == 200
+
+
+def test_a_deactivated_user_is_signed_out_at_the_next_request(team, make_member):
+    user = make_member(team, Role.AGENT)
+    client = _signed_in(user)
+    type(user).objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get(reverse("tickets:board", args=[team.slug])).status_code == 302
+
+
+def test_a_wrong_password_is_checked_and_counted_once(team, make_member, client, monkeypatch):
+    user = make_member(team, Role.AGENT, username="ana")
+    checks = []
+    check = type(user).check_password
+    monkeypatch.setattr(type(user), "check_password", lambda self, raw: checks.append(raw) or check(self, raw))
+    client.post(reverse("login"), {"username": "ana", "password": "guess"})
+    assert checks == ["guess"], "Django's backend, listed after ours for old sessions, must not check it again"
+    assert AccessAttempt.objects.get(username="ana").failures_since_start == 1
