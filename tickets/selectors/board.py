@@ -187,14 +187,21 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
     by_lane = lane_name is not None
     values = (*CARD_VALUES, lane_name) if lane_name else CARD_VALUES
     cards = []
+    people: dict[int, tuple[str, str]] = {}  # a board repeats a few assignees: each name is made once
     for row in qs.annotate(sla_escalated=sla_escalated()).values_list(*values):
         (
             pk, number, title, prio, status, points, created, aid, first, last, username, account,
             policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
             by_sla, blocked, started,
         ) = row[:-1] if by_lane else row  # fmt: skip
-        name = User.display_name_of(first, last, username) if aid else ""
-        initials = User.initials_of(first, last, username) if aid else ""
+        if aid is None:
+            name = initials = ""
+        else:
+            named = people.get(aid)
+            if named is None:
+                named = people[aid] = (User.display_name_of(first, last, username),
+                                       User.initials_of(first, last, username))  # fmt: skip
+            name, initials = named
         card = Card(pk, number, title, prio, status, points, created, aid, name, initials, account)
         if policy is not None:
             card.sla = clocks.card(

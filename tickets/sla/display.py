@@ -211,6 +211,8 @@ class ClockReader:
     ) -> CardClock | None:
         """The clock of a ticket that has a policy; ``frt``/``res`` are (due, warn, warned, breached)."""
         if status == Status.RESOLVED:
+            if frt[3] is None and res[3] is None:  # most of a board's history: met
+                return CLOCK_MET
             missed = [TARGET_NAMES[t] for t, times in zip(TARGETS, (frt, res), strict=True) if times[3] is not None]
             return CardClock("missed", missed=" and ".join(missed).capitalize()) if missed else CLOCK_MET
         for target, (due, warn, warned, breached) in zip(TARGETS, (frt, res), strict=True):
