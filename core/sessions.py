@@ -22,7 +22,8 @@ _SESSION = RowReader(Session, ["session_key", "session_data", "expire_date"])
 class SessionStore(DatabaseStore):
     def _get_session_from_db(self) -> Any:
         key = self.session_key
-        if key is None:
+        if key is None or "\x00" in key:  # a forged cookie: no such session (PostgreSQL refuses NUL in text)
+            self._session_key = None
             return None
         sql = (
             f"SELECT {_SESSION.columns('s')} FROM {Session._meta.db_table} s "  # noqa: S608 - names from the model

@@ -119,3 +119,10 @@ def test_a_wrong_password_is_checked_and_counted_once(team, make_member, client,
     client.post(reverse("login"), {"username": "ana", "password": "guess"})
     assert checks == ["guess"], "Django's backend, listed after ours for old sessions, must not check it again"
     assert AccessAttempt.objects.get(username="ana").failures_since_start == 1
+
+
+def test_a_forged_session_cookie_is_no_session(team, make_member):
+    client = Client()
+    client.cookies["sessionid"] = "abcdefgh\x00ijklmnop"
+    response = client.get(reverse("tickets:board", args=[team.slug]))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
