@@ -188,9 +188,10 @@ class Limit:
 def lock_columns(*, ticket: Ticket, status: str) -> list[Limit]:
     """Lock the columns of ``status`` on the ticket's team board and its project's board; their limits.
 
-    The same rows in the same order as every other write that checks a limit
-    (``tickets.services._enforce_wip``), so that concurrent entries into one
-    column are serialised and no two writers wait on each other.
+    Every write that checks a limit locks through here (a move, and creates and
+    edits through ``tickets.services._enforce_wip``): the same rows in the same
+    order, so concurrent entries into one column are serialised and no two
+    writers wait on each other in a cycle.
     """
     t = _tables()
     boards = "(b.team_id = %s AND b.project_id IS NULL)"

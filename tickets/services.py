@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from core.errors import Invalid, RuleBroken
@@ -104,28 +104,17 @@ def _create_default_columns(board: Board) -> None:
 def _enforce_wip(*, ticket: Ticket, status: str) -> None:
     """Refuse entering ``status`` when a board column for it is full.
 
-    Locks the column rows (team board first, then the project board, always in
-    that order) so that concurrent moves into one column are serialised and
-    can never exceed its limit.
+    Locks the columns of that status on the team board and the ticket's
+    project board (:func:`tickets.moves.lock_columns`: the same rows in the same
+    order as a card move), so that concurrent entries into one column are
+    serialised and can never exceed its limit.
     """
-    boards = Q(board__team_id=ticket.team_id, board__project__isnull=True)
-    if ticket.project_id:
-        boards |= Q(board__project_id=ticket.project_id)
-    columns = list(
-        Column.objects.select_for_update()
-        .filter(boards, status=status)
-        .select_related("board")
-        .order_by("board__project_id", "id")
-    )
-    for column in columns:
+    for limit in moves.lock_columns(ticket=ticket, status=status):
+        column = limit.column
         if column.wip_limit is None:
             continue
-        scope = Ticket.objects.filter(status=status).exclude(pk=ticket.pk)
-        if column.board.project_id:
-            scope = scope.filter(project_id=column.board.project_id)
-        else:
-            scope = scope.filter(team_id=ticket.team_id)
-        count = scope.count()
+        on_board = {"project_id": limit.project_id} if limit.project_id else {"team_id": ticket.team_id}
+        count = Ticket.objects.filter(status=status, **on_board).exclude(pk=ticket.pk).count()
         if count >= column.wip_limit:
             raise WipLimitReached(column, count)
 
