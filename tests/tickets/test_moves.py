@@ -179,3 +179,24 @@ def test_where_a_dropped_card_lands(read, named, expected):
 
     values = {"above": None, "below": None, "after_above": None, "top": None, "bottom": None, **read}
     assert position_between(**values, had_neighbours=named) == expected
+
+
+def test_a_move_on_a_project_board_reads_no_project(team, board, columns, agent, login):
+    from django.test.utils import CaptureQueriesContext
+
+    project = ProjectFactory(team=team)
+    pboard = board_ensure_for_project(project=project)
+    waiting = pboard.columns.get(status=Status.WAITING)
+    ticket = make_ticket(team, title="In the project", project=project)
+    client = login(agent)
+    client.get(reverse("tickets:board", args=[team.slug]))  # the session names the team
+    url = reverse("tickets:project-board-move", args=[team.slug, project.pk])
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, {"ticket": ticket.pk, "column": waiting.pk}, **HTMX)
+    assert response.status_code == 200
+    statements = [q["sql"] for q in ctx.captured_queries]
+    assert not any("projects_project" in sql for sql in statements), "the answer's links need the project's id only"
+    # As on the team board, plus one: the columns of that status are locked on both boards (both limits
+    # apply to a project's ticket), and the clock stops in a column the team board says pauses it, which a
+    # project board's move reads from the team board.
+    assert len(statements) == INTO_LIMITED[connection.vendor] + 1, [sql[:80] for sql in statements]

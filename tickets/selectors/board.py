@@ -531,9 +531,10 @@ def moved_card(
     (counts only serve a board without filters: a filtered head counts what it shows).
     """
     now = timezone.now()
-    if counts is not None and columns is not None and not filters.active and set(statuses) <= set(counts):
+    changed = set(statuses)
+    if counts is not None and columns is not None and not filters.active and changed <= set(counts):
         heads = [ColumnHead(column=c, count=counts[c.status], shown=counts[c.status]) for c in columns
-                 if c.status in set(statuses)]  # fmt: skip
+                 if c.status in changed]  # fmt: skip
     else:
         heads = column_heads(board=board, filters=filters, statuses=statuses, now=now, columns=columns)
     # The ticket's team was read with it: the clock needs at most the calendar.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.contrib import messages
@@ -40,12 +40,12 @@ def _context(request: TeamRequest, team: Team, board: Board, project: Project | 
              data: BoardData, **extra: Any) -> dict[str, Any]:  # fmt: skip
     query = request.GET.copy()
     query.pop("after", None)
-    if project is None:
+    if board.project_id is None:
         board_url = reverse("tickets:board", args=[team.slug])
         move_url = reverse("tickets:board-move", args=[team.slug])
     else:
-        board_url = reverse("tickets:project-board", args=[team.slug, project.pk])
-        move_url = reverse("tickets:project-board-move", args=[team.slug, project.pk])
+        board_url = reverse("tickets:project-board", args=[team.slug, board.project_id])
+        move_url = reverse("tickets:project-board-move", args=[team.slug, board.project_id])
     return {
         "team": team,
         "board": board,
@@ -88,19 +88,17 @@ def board_more(request: TeamRequest, team: Team, column_id: int, project_id: int
     """The next cards of one column (or swimlane cell), replacing its "show more" button."""
     the_board, project = _board_for(team, project_id)
     column = get_object_or_404(Column, pk=column_id, board=the_board)
-    form = BoardFilterForm(request.GET, board=the_board)
-    form.is_valid()
+    shown = _filters_of(request, the_board)
     after_id = request.GET.get("after", "")
     after = Ticket.objects.filter(pk=int(after_id)).first() if after_id.isdigit() else None
     if after is None or after.team_id != team.pk:
         return HttpResponse("That card is no longer on the board; reload the page.", status=400)
     lane = request.GET.get("lane") or None
     cards, has_more = column_more(
-        board=the_board, column=column, filters=form.filters(request.user), after=after, lane_by=form.lane_by,
-        lane=lane,
-    )  # fmt: skip
+        board=the_board, column=column, filters=shown.filters, after=after, lane_by=shown.lane_by, lane=lane
+    )
     data = BoardData(board=the_board, heads=[], lanes=[])
-    context = _context(request, team, the_board, project, form, data, cards=cards, has_more=has_more,
+    context = _context(request, team, the_board, project, shown.form, data, cards=cards, has_more=has_more,
                        column=column, lane=lane or "")  # fmt: skip
     return render(request, f"{TEMPLATE}#more-cards", context)
 
@@ -118,12 +116,14 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
         the_board, _ = _board_for(team, project_id)
         found = the_board, list(the_board.columns.all())
     the_board, columns = found
-    project = the_board.project if project_id is not None else None
+    # The answers below are regions of the board, which never show the project (its page header does).
+    project = None
     form = MoveForm(request.POST, columns=columns)
-    filters_form, filters, lane_by = _filters_of(request, the_board)
+    shown = _filters_of(request, the_board)
+    filters_form, filters, lane_by = shown
     if not form.is_valid():
         errors = " ".join(str(e) for field_errors in form.errors.values() for e in field_errors)
-        return _move_refused(request, team, the_board, project, errors)
+        return _move_refused(request, team, the_board, shown, errors)
     column = form.cleaned_data["column"]
     try:
         result = services.ticket_move(
@@ -132,7 +132,7 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
             board=the_board, board_columns=columns,
         )  # fmt: skip
     except services.NotOnBoard as refused:
-        return _move_refused(request, team, the_board, project, str(refused))
+        return _move_refused(request, team, the_board, shown, str(refused))
     except services.WipLimitReached as full:
         # Refused: redraw both columns, so the card the user dropped goes back where it was.
         messages.error(request, str(full))
@@ -161,26 +161,31 @@ def board_move(request: TeamRequest, team: Team, project_id: int | None = None) 
     return trigger_client_event(response, "tickets-changed", {"ticket": result.ticket.pk})
 
 
-def _filters_of(request: TeamRequest, board: Board) -> tuple[BoardFilterForm | None, BoardFilters, str]:
-    """The board's quick filters and swimlanes from the query string (invalid ones dropped).
+class Shown(NamedTuple):
+    """What the query string asks the board to show: its form (None: no query string), filters and lanes."""
+
+    form: BoardFilterForm | None
+    filters: BoardFilters
+    lane_by: str
+
+
+def _filters_of(request: TeamRequest, board: Board) -> Shown:
+    """The board's quick filters and swimlanes from the query string (invalid ones dropped, reported by the form).
 
     Without a query string there are none, and the form (a query set per choice field) is not built.
     """
     if not request.GET:
-        return None, BoardFilters(), ""
+        return Shown(None, BoardFilters(), "")
     form = BoardFilterForm(request.GET, board=board)
     form.is_valid()
-    return form, form.filters(request.user), form.lane_by
+    return Shown(form, form.filters(request.user), form.lane_by)
 
 
-def _move_refused(
-    request: TeamRequest, team: Team, board: Board, project: Project | None, message: str
-) -> HttpResponse:
+def _move_refused(request: TeamRequest, team: Team, board: Board, shown: Shown, message: str) -> HttpResponse:
     """A move that cannot be read or applied: say why and redraw the board, so nothing stays misplaced."""
     messages.error(request, message)
-    filters_form, filters, lane_by = _filters_of(request, board)
-    data = board_data(board=board, filters=filters, lane_by=lane_by)
-    context = _context(request, team, board, project, filters_form, data, oob=True)
+    data = board_data(board=board, filters=shown.filters, lane_by=shown.lane_by)
+    context = _context(request, team, board, None, shown.form, data, oob=True)
     return render(request, f"{TEMPLATE}#board-columns", context, status=422)
 
 
