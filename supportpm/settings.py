@@ -135,6 +135,8 @@ else:
     # (for a pooler that cannot keep prepared statements: PgBouncer before 1.21 in transaction mode).
     _prepare = env.str("DATABASE_PREPARE_THRESHOLD", default="5")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = int(_prepare) if _prepare else None
+# PostgreSQL's JIT compilation of expensive-looking queries (core.db.configure_session): off unless set.
+DATABASE_JIT = env.bool("DATABASE_JIT", default=False)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: cache, Celery broker and results ---------------------------------

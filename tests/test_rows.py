@@ -81,6 +81,25 @@ def test_postgres_prepares_a_repeated_statement_and_plans_it_once(team, settings
         assert cursor.fetchone()[0] == 0
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's session settings")
+@pytest.mark.django_db(transaction=True)  # new connections: outside the test's transaction
+def test_postgres_sessions_plan_prepared_statements_once_and_never_compile_queries(settings):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit'), current_setting('plan_cache_mode')")
+        assert cursor.fetchone() == ("off", "force_generic_plan")
+    settings.DATABASE_JIT = True  # an operator's choice: the server's own setting stays
+    options = connection.settings_dict["OPTIONS"]
+    connection.close()
+    try:
+        options["prepare_threshold"] = None  # nothing prepared: planning is left to the server
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit'), current_setting('plan_cache_mode')")
+            assert cursor.fetchone() == ("on", "auto")
+    finally:
+        connection.close()
+        options["prepare_threshold"] = 5
+
+
 def _signed_in(user):
     client = Client()
     assert client.post(reverse("login"), {"username": user.username, "password": PASSWORD}).status_code == 302
