@@ -8,11 +8,12 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.sessions.models import Session
 from django.db import connection
+from django.db.models import BooleanField, Case, Q, Value, When
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from core.rows import RowReader, prepared, statements
+from core.rows import RowReader, prepared, rows_of, statements
 from teams.models import Role
 from tests.factories import PASSWORD, make_ticket
 from tickets.models import Ticket
@@ -59,6 +60,40 @@ def test_statements_are_counted_like_any_query(team, django_assert_num_queries):
     with django_assert_num_queries(1), statements() as cursor:
         cursor.execute("SELECT 1")
 
+
+
+def test_rows_of_a_queryset_are_the_orms_rows(team, make_member, django_assert_num_queries):
+    agent = make_member(team)
+    stop = [["2026-03-29T00:59:59+00:00", None, "paused"]]
+    make_ticket(team, title="50% off, 'today' only", assignee=agent)
+    make_ticket(team, title="No one on it")
+    Ticket.objects.filter(team=team).update(sla_pauses=stop, resolved_at=datetime(2026, 3, 29, 1, tzinfo=UTC))
+    qs = (
+        Ticket.objects.filter(team=team, title__contains="%")  # a % in a value, written into the statement
+        .annotate(mine=Case(When(Q(assignee=agent), then=Value(True)), default=None, output_field=BooleanField()))
+        .order_by("number")
+        .values_list("id", "number", "title", "assignee_id", "assignee__username", "mine", "resolved_at", "priority")
+    )
+    with django_assert_num_queries(1):
+        rows = rows_of(qs)
+    assert rows == list(qs) and len(rows) == 1
+    assert rows[0][2:6] == ("50% off, 'today' only", agent.pk, agent.username, True)
+    everyone = Ticket.objects.filter(team=team).order_by("number").values_list("title", "assignee_id", "sla_pauses")
+    assert rows_of(everyone) == list(everyone)  # JSON is read as the ORM reads it
+    assert rows_of(everyone)[1] == ("No one on it", None, stop)
+    with django_assert_num_queries(0):
+        assert rows_of(Ticket.objects.filter(pk__in=[]).values_list("id")) == []
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_rows_of_a_queryset_are_never_prepared(team):
+    make_ticket(team, title="Refund")
+    qs = Ticket.objects.filter(team=team, title="Refund").values_list("id", "created_at")
+    for _ in range(7):
+        assert rows_of(qs.all()) == list(qs.all())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%'Refund'%"])
+        assert cursor.fetchone()[0] == 0
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_postgres_prepares_a_repeated_statement_and_plans_it_once(team, settings):

@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Case, Count, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
+from core.rows import rows_of
 from teams.models import Team, User
 from tickets.choices import Priority, Status
 from tickets.models import Board, Column, Ticket
@@ -188,7 +189,7 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
     values = (*CARD_VALUES, lane_name) if lane_name else CARD_VALUES
     cards = []
     people: dict[int, tuple[str, str]] = {}  # a board repeats a few assignees: each name is made once
-    for row in qs.annotate(sla_escalated=sla_escalated()).values_list(*values):
+    for row in rows_of(qs.annotate(sla_escalated=sla_escalated()).values_list(*values)):
         (
             pk, number, title, prio, status, points, created, aid, first, last, username, account,
             policy, business_hours, paused, f_due, f_warn, f_warned, f_breached, r_due, r_warn, r_warned, r_breached,
