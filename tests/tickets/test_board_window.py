@@ -128,3 +128,25 @@ def test_the_resolved_column_takes_no_wip_limit(team, board, make_member, login)
     assert response.status_code == 422 and "Resolved work has no limit" in response.content.decode()
     resolved.refresh_from_db()
     assert resolved.wip_limit is None
+
+
+def test_a_whole_board_counts_its_columns_as_the_paged_board_does(team, board, make_member):
+    agent = make_member(team, Role.AGENT)
+    for i in range(3):
+        make_ticket(team, title=f"Open {i}", assignee=agent if i else None)
+    waiting = make_ticket(team, title="Asked the customer")
+    Ticket.objects.filter(pk=waiting.pk).update(status=Status.WAITING)
+    resolved_history(team, 2, days_ago=3)
+    resolved_history(team, 4, days_ago=30, start=2000)  # outside the 14-day window
+
+    def heads(**kwargs):
+        return [(h.column.status, h.count, h.shown) for h in board_data(board=board, **kwargs).heads]
+
+    for filters, lane_by in [(BoardFilters(), ""), (BoardFilters(), "assignee"), (BoardFilters(unassigned=True), "")]:
+        paged = heads(filters=filters, lane_by=lane_by)
+        assert heads(filters=filters, lane_by=lane_by, per_column=None) == paged
+    counts = {status: n for status, n, _ in heads(filters=BoardFilters(), per_column=None)}
+    assert counts == {"todo": 3, "in_progress": 0, "waiting": 1, "escalated": 0, "resolved": 2}
+    board.resolved_days = 0  # every resolved ticket: the counts follow
+    assert heads(filters=BoardFilters(), per_column=None)[-1] == ("resolved", 6, 6)
+    assert heads(filters=BoardFilters(), statuses=("todo",), per_column=None) == [("todo", 3, 3)]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -223,7 +223,7 @@ def cards_of(qs: Any, *, clocks: ClockReader) -> list[Card]:
         by_pk = {c.pk: c for c in cards}
         # A few hundred ids go as a list; for a whole board, re-selecting the ids costs less than sending them.
         ids = list(by_pk) if len(by_pk) <= LABEL_IDS_AS_LIST else qs.order_by().values("id")
-        rows = (
+        rows = rows_of(
             Ticket.labels.through.objects.filter(ticket_id__in=ids)
             .order_by("ticket_id", "label__name")
             .values_list("ticket_id", "label__name", "label__colour")
@@ -417,12 +417,20 @@ def board_data(
     now = now or timezone.now()
     columns = [c for c in board.columns.all() if statuses is None or c.status in statuses]
     scope = on_board(board, [c.status for c in columns], now)
-    totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
     lane_by = lane_by if lane_by != "interrupt" or filters.scope else ""
     filtered = _with_lane(filters.apply(scope, now=now), lane_by, now, filters.scope)
     lane_field = LANES.get(lane_by)
     if lane_field and lane is not None:
         filtered = _in_lane(filtered, lane_field, lane)
+    clocks = ClockReader(now, board=board)
+    cards: list[Card] = []
+    if per_column is None:
+        cards = cards_of(filtered.in_board_order(), clocks=clocks)
+    if per_column is None and not filters.active and (lane is None or not lane_field):
+        # Every card of these columns was read: the cards are the counts.
+        totals: dict[str, int] = Counter(card.status for card in cards)
+    else:
+        totals = dict(scope.values_list("status").annotate(n=Count("id")).order_by())
     group = ["status", lane_field] if lane_field else ["status"]
     if filters.active or lane_field:
         shown_counts = {
@@ -430,10 +438,7 @@ def board_data(
         }
     else:
         shown_counts = {(status,): n for status, n in totals.items()}
-    clocks = ClockReader(now, board=board)
-    if per_column is None:
-        cards = cards_of(filtered.in_board_order(), clocks=clocks)
-    else:
+    if per_column is not None:
         first = [(key[0], key[1] if lane_field else None) for key, n in shown_counts.items() if n]
         ids = first_pages(filtered, first, lane_field=lane_field, per_cell=per_column)
         page = _with_lane(Ticket.objects.filter(id__in=ids), lane_by, now, filters.scope)
