@@ -17,6 +17,8 @@ SECTION_OF = {
     "tickets:edit": "tickets:list",
     "tickets:create": "tickets:list",
     "tickets:board-settings": "tickets:board",
+    "tickets:project-board": "projects:list",  # a project's board belongs to its project
+    "tickets:project-board-settings": "projects:list",
     "metrics:definitions": "dashboard",
 }
 # Leads-only pages with a navigation entry of their own: highlighted as

@@ -173,7 +173,7 @@ def test_pages_outside_a_team_keep_the_last_teams_navigation(team, make_member, 
 def test_the_sidebar_highlights_the_section_of_the_page_and_nothing_elsewhere(team, other_team, make_member, login):
     import re
 
-    from tests.factories import make_ticket
+    from tests.factories import ProjectFactory, make_ticket
 
     agent = make_member(team, Role.AGENT)
     make_member(other_team, Role.AGENT)
@@ -187,6 +187,8 @@ def test_the_sidebar_highlights_the_section_of_the_page_and_nothing_elsewhere(te
 
     assert [a.strip() for a in active(reverse("tickets:board", args=[team.slug]))] == ["Board"]
     assert [a.strip() for a in active(reverse("tickets:detail", args=[team.slug, ticket.number]))] == ["Tickets"]
+    project = ProjectFactory(team=team)
+    assert [a.strip() for a in active(reverse("tickets:project-board", args=[team.slug, project.pk]))] == ["Projects"]
     assert active(reverse("notifications:list")) == []
     forbidden = reverse("tickets:board-settings", args=[team.slug])  # leads only: a 403 page
     assert client.get(forbidden).status_code == 403 and active(forbidden) == []
