@@ -202,6 +202,16 @@ def test_dashboard_at_a_million_tickets(production_templates):
     queries_all = len(ctx.captured_queries)
     page_one = _median_ms(lambda: client.get(one))
     page_all = _median_ms(lambda: client.get(every))
+    # The application's sessions run without JIT compilation (core.db): the same pages with the server's JIT
+    # on, alternately, on the same data and connection.
+    jit: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    for _ in range(3):
+        for mode in jit:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('jit', %s, false)", [mode])
+            jit[mode].append((_median_ms(lambda: client.get(one)), _median_ms(lambda: client.get(every))))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('jit', 'off', false)")
     today = now.date()
     first = today - timedelta(days=89)
     prev_first = first - timedelta(days=90)
@@ -223,6 +233,9 @@ def test_dashboard_at_a_million_tickets(production_templates):
           f"same figures {sql_one:.0f} ms: ratio {page_one / sql_one:.2f}")  # fmt: skip
     print(f"dashboard, last 90 days, all {TEAMS} teams: {page_all:.0f} ms, {queries_all} queries; hand-written SQL "
           f"{sql_all:.0f} ms: ratio {page_all / sql_all:.2f}")  # fmt: skip
+    for mode, runs in jit.items():
+        print(f"  JIT {mode}, three alternate rounds: one team " + " / ".join(f"{a:.0f}" for a, _ in runs)
+              + f" ms, all {TEAMS} teams " + " / ".join(f"{b:.0f}" for _, b in runs) + " ms")  # fmt: skip
     print(f"tiles of one team's last 30 days: from the daily rows {rows_ms:.1f} ms, straight from the tickets "
           f"{raw_ms:.0f} ms: {raw_ms / rows_ms:.0f}x faster")  # fmt: skip
     assert queries_one == queries_all
