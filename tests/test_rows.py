@@ -61,7 +61,6 @@ def test_statements_are_counted_like_any_query(team, django_assert_num_queries):
         cursor.execute("SELECT 1")
 
 
-
 def test_rows_of_a_queryset_are_the_orms_rows(team, make_member, django_assert_num_queries):
     agent = make_member(team)
     stop = [["2026-03-29T00:59:59+00:00", None, "paused"]]
@@ -94,6 +93,7 @@ def test_rows_of_a_queryset_are_never_prepared(team):
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%'Refund'%"])
         assert cursor.fetchone()[0] == 0
+
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
 def test_postgres_prepares_a_repeated_statement_and_plans_it_once(team, settings):
