@@ -173,8 +173,6 @@ def rows_of(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
     """
     if connection.vendor != "postgresql":
         return list(queryset)
-    import psycopg
-
     compiler = queryset.query.get_compiler(using=queryset.db)
     try:
         sql, params = compiler.as_sql()
@@ -182,8 +180,7 @@ def rows_of(queryset: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
         return []
     if not all(_binary_safe(col.output_field) for col, _, _ in compiler.select):
         return list(queryset)
-    connection.ensure_connection()
-    literal = psycopg.ClientCursor(connection.connection).mogrify(sql, params)
+    literal = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]  # PostgreSQL's operations
     with _wrapped(_binary_cursor()) as cursor:
         cursor.execute(literal)
         rows = cursor.fetchall()

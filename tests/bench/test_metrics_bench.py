@@ -205,13 +205,16 @@ def test_dashboard_at_a_million_tickets(production_templates):
     # The application's sessions run without JIT compilation (core.db): the same pages with the server's JIT
     # on, alternately, on the same data and connection.
     jit: dict[str, list[tuple[float, float]]] = {"off": [], "on": []}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        session_jit = cursor.fetchone()[0]
     for _ in range(3):
         for mode in jit:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config('jit', %s, false)", [mode])
             jit[mode].append((_median_ms(lambda: client.get(one)), _median_ms(lambda: client.get(every))))
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('jit', 'off', false)")
+        cursor.execute("SELECT set_config('jit', %s, false)", [session_jit])
     today = now.date()
     first = today - timedelta(days=89)
     prev_first = first - timedelta(days=90)

@@ -423,9 +423,7 @@ def board_data(
     if lane_field and lane is not None:
         filtered = _in_lane(filtered, lane_field, lane)
     clocks = ClockReader(now, board=board)
-    cards: list[Card] = []
-    if per_column is None:
-        cards = cards_of(filtered.in_board_order(), clocks=clocks)
+    cards = cards_of(filtered.in_board_order(), clocks=clocks) if per_column is None else []
     if per_column is None and not filters.active and (lane is None or not lane_field):
         # Every card of these columns was read: the cards are the counts.
         totals: dict[str, int] = Counter(card.status for card in cards)
